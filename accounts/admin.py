@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import Centre, Membership, Role, User
+
+
+def administered_centre_ids(request) -> list[int]:
+    """Centres whose data this staff user may manage in the admin (all, for superusers)."""
+    cache = getattr(request, "_administered_centre_ids", None)
+    if cache is None:
+        cache = list(
+            Membership.objects.filter(user=request.user, role=Role.CENTRE_ADMIN).values_list(
+                "centre_id", flat=True
+            )
+        )
+        request._administered_centre_ids = cache
+    return cache
+
+
+class CentreScopedAdmin(admin.ModelAdmin):
+    """Admin for centre admins: they see and change only their own centres' rows.
+
+    `centre_lookup` is the ORM path from the model to its centre. Superusers see everything.
+    """
+
+    centre_lookup = "centre"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(
+            **{f"{self.centre_lookup}__in": administered_centre_ids(request)}
+        ).distinct()
+
+    def _is_centre_admin(self, request) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and bool(administered_centre_ids(request))
+        )
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or self._is_centre_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_centre_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_centre_admin(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or self._is_centre_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser or self._is_centre_admin(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Centre and not request.user.is_superuser:
+            kwargs["queryset"] = Centre.objects.filter(pk__in=administered_centre_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(CentreScopedAdmin, DjangoUserAdmin):
+    centre_lookup = "memberships__centre"
+    inlines = [MembershipInline]
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Centre admins manage people, not Django's global permission flags.
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": [
+                        f
+                        for f in opts["fields"]
+                        if f not in {"is_superuser", "groups", "user_permissions"}
+                    ],
+                },
+            )
+            for name, opts in fieldsets
+        ]
+
+
+@admin.register(Centre)
+class CentreAdmin(CentreScopedAdmin):
+    centre_lookup = "id"
+    list_display = ("name", "slug", "created_at")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(CentreScopedAdmin):
+    list_display = ("user", "centre", "role", "created_at")
+    list_filter = ("role", "centre")
+    search_fields = ("user__username", "user__first_name", "user__last_name")

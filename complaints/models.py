@@ -1,0 +1,212 @@
+"""The problem log: customer service problems and the actions taken on each."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+class Category(models.TextChoices):
+    """The unit's three problem types (its range), plus other and unclassified (imports)."""
+
+    EXPECTATIONS_GAP = "expectations_gap", "Customer expectations vs products or services"
+    SYSTEM_FAILURE = "system_failure", "System or procedure failure"
+    RESOURCE_OR_ERROR = "resource_or_error", "Shortage of resources or human error"
+    OTHER = "other", "Other"
+    UNCLASSIFIED = "unclassified", "Unclassified"
+
+
+class IdentifiedBy(models.TextChoices):
+    CUSTOMER = "customer", "The customer"
+    LEARNER = "learner", "Me (the learner)"
+    COLLEAGUE = "colleague", "A colleague"
+
+
+class CustomerKind(models.TextChoices):
+    EXTERNAL = "external", "External customer"
+    INTERNAL = "internal", "Internal customer"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+    IN_PERSON = "in_person", "In person"
+    WEB = "web", "Website or chat"
+    SOCIAL = "social", "Social media"
+    LETTER = "letter", "Letter"
+    INTERNAL = "internal", "Internal system or report"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    IN_PROGRESS = "in_progress", "In progress"
+    AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
+    ESCALATED = "escalated", "Escalated"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+OPEN_STATUSES = [
+    Status.NEW,
+    Status.ACKNOWLEDGED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_CUSTOMER,
+    Status.ESCALATED,
+    Status.REOPENED,
+]
+
+
+class Fishbone(models.TextChoices):
+    """Ishikawa cause categories (the service-industry "6 M" set)."""
+
+    PEOPLE = "people", "People"
+    PROCESS = "process", "Process or procedure"
+    SYSTEMS = "systems", "Systems and equipment"
+    MATERIALS = "materials", "Products and materials"
+    ENVIRONMENT = "environment", "Environment"
+    POLICY = "policy", "Policy and measurement"
+
+
+class Problem(models.Model):
+    """A customer service problem: a complaint, or a problem staff spotted first."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.CASCADE, related_name="problems")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="problems"
+    )
+    number = models.PositiveIntegerField(help_text="Per-centre sequence behind the reference.")
+    external_ref = models.CharField(
+        max_length=100, blank=True, help_text="The reference in the company's own system."
+    )
+    received_at = models.DateTimeField(help_text="When the problem was received or spotted.")
+    identified_by = models.CharField(max_length=20, choices=IdentifiedBy.choices)
+    customer_kind = models.CharField(
+        max_length=20, choices=CustomerKind.choices, default=CustomerKind.EXTERNAL
+    )
+    customer_ref = models.CharField(
+        max_length=60, blank=True, help_text="A pseudonymous reference, never a name."
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    product = models.CharField(max_length=120, help_text="The product or service concerned.")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    severity = models.CharField(max_length=20, choices=Severity.choices, default=Severity.MEDIUM)
+    customer_expectation = models.TextField(blank=True)
+    description = models.TextField()
+    within_authority = models.BooleanField(null=True)
+    exception_what = models.TextField(blank=True)
+    exception_authorised_by = models.CharField(max_length=120, blank=True)
+    exception_authorised_at = models.DateTimeField(null=True, blank=True)
+    root_cause_whys = models.JSONField(default=list, blank=True)
+    root_cause_category = models.CharField(max_length=20, choices=Fishbone.choices, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "number"], name="problem_unique_number"),
+            models.UniqueConstraint(
+                fields=["centre", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="problem_unique_external_ref",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "received_at"]),
+            models.Index(fields=["centre", "status"]),
+            models.Index(fields=["learner", "received_at"]),
+            models.Index(fields=["centre", "category", "received_at"]),
+        ]
+        ordering = ["-received_at", "-number"]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.product}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.centre.slug.upper()}-{self.number:05d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:problem-detail", args=[self.pk])
+
+
+class ActionKind(models.TextChoices):
+    """What an action shows, tagged with the element 1 outcome it evidences."""
+
+    RESPONDED = "responded", "1.1 Responded positively"
+    SOLVED_IN_AUTHORITY = "solved_in_authority", "1.2 Solved within own authority"
+    WORKED_WITH_OTHERS = "worked_with_others", "1.3 Worked with others"
+    KEPT_INFORMED = "kept_informed", "1.4 Kept the customer informed"
+    SATISFACTION_CHECKED = "satisfaction_checked", "1.5 Checked customer satisfaction"
+    SOLVED_BEFORE_AWARE = "solved_before_aware", "1.6 Solved before the customer knew"
+    INFORMED_AUTHORITY = "informed_authority", "1.7 Informed authority and colleagues"
+    NOTE = "note", "Note"
+
+
+ACTION_OUTCOME = {
+    ActionKind.RESPONDED: "1.1",
+    ActionKind.SOLVED_IN_AUTHORITY: "1.2",
+    ActionKind.WORKED_WITH_OTHERS: "1.3",
+    ActionKind.KEPT_INFORMED: "1.4",
+    ActionKind.SATISFACTION_CHECKED: "1.5",
+    ActionKind.SOLVED_BEFORE_AWARE: "1.6",
+    ActionKind.INFORMED_AUTHORITY: "1.7",
+}
+
+
+class Action(models.Model):
+    """A step taken on a problem, in its timeline."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=30, choices=ActionKind.choices)
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="problem_actions"
+    )
+    description = models.TextField()
+    with_whom = models.CharField(
+        max_length=200, blank=True, help_text="Colleagues or authority involved (1.3, 1.7)."
+    )
+    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    customer_words = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_score__isnull=True)
+                | models.Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="action_satisfaction_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.problem_id}"
+
+    @property
+    def outcome_code(self) -> str | None:
+        return ACTION_OUTCOME.get(self.kind)

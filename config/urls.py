@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("home/learner/", views.learner_home, name="home-learner"),
+    path("home/assessor/", views.assessor_home, name="home-assessor"),
+    path("home/verifier/", views.verifier_home, name="home-verifier"),
+    path("home/manager/", views.manager_home, name="home-manager"),
+    path("home/centre-admin/", views.centre_admin_home, name="home-centre-admin"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,123 @@
+"""Project-level pages: the home page each role lands on, and a health check.
+
+These views only gather what each app's selectors return; the rules live in the apps.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import Role
+from accounts.selectors import centre_members, centres_for_role, user_has_role, user_primary_role
+from complaints import selectors as problem_selectors
+from portfolio import selectors as portfolio_selectors
+
+ROLE_HOME = {
+    Role.LEARNER: "home-learner",
+    Role.ASSESSOR: "home-assessor",
+    Role.VERIFIER: "home-verifier",
+    Role.MANAGER: "home-manager",
+    Role.CENTRE_ADMIN: "home-centre-admin",
+}
+
+
+def _require_role(request: HttpRequest, role: Role) -> None:
+    if not user_has_role(user=request.user, role=role):
+        raise PermissionDenied(f"This page is for the {role.label.lower()} role.")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to the home page of their main role."""
+    role = user_primary_role(user=request.user)
+    if role is None:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        return render(request, "home/no_role.html")
+    return redirect(ROLE_HOME[Role(role)])
+
+
+@login_required
+def learner_home(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.LEARNER)
+    return render(
+        request,
+        "home/learner.html",
+        {
+            "enrolments": portfolio_selectors.enrolments_for_learner(learner=request.user),
+            "open_problems": problem_selectors.open_problems_for_learner(learner=request.user),
+            "counts": problem_selectors.problem_counts_for_learners(
+                learner_ids=[request.user.pk]
+            ).get(request.user.pk, {"total": 0, "open": 0}),
+        },
+    )
+
+
+def _caseload(enrolments) -> list[dict]:
+    enrolments = list(enrolments)
+    counts = problem_selectors.problem_counts_for_learners(
+        learner_ids=[e.learner_id for e in enrolments]
+    )
+    return [
+        {"enrolment": e, "counts": counts.get(e.learner_id, {"total": 0, "open": 0})}
+        for e in enrolments
+    ]
+
+
+@login_required
+def assessor_home(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.ASSESSOR)
+    enrolments = portfolio_selectors.enrolments_for_assessor(assessor=request.user)
+    return render(request, "home/assessor.html", {"caseload": _caseload(enrolments)})
+
+
+@login_required
+def verifier_home(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.VERIFIER)
+    enrolments = portfolio_selectors.enrolments_for_verifier(verifier=request.user)
+    return render(request, "home/verifier.html", {"caseload": _caseload(enrolments)})
+
+
+@login_required
+def manager_home(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.MANAGER)
+    centres = [
+        {
+            "centre": centre,
+            "summary": problem_selectors.centre_problem_summary(centre=centre),
+            "caseload": _caseload(portfolio_selectors.enrolments_for_centre(centre=centre)),
+        }
+        for centre in centres_for_role(user=request.user, role=Role.MANAGER)
+    ]
+    return render(request, "home/manager.html", {"centres": centres})
+
+
+@login_required
+def centre_admin_home(request: HttpRequest) -> HttpResponse:
+    _require_role(request, Role.CENTRE_ADMIN)
+    centres = [
+        {
+            "centre": centre,
+            "members": {
+                role.label: list(centre_members(centre=centre, role=role)) for role in Role
+            },
+            "enrolments": portfolio_selectors.enrolments_for_centre(centre=centre),
+        }
+        for centre in centres_for_role(user=request.user, role=Role.CENTRE_ADMIN)
+    ]
+    return render(request, "home/centre_admin.html", {"centres": centres})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and docker-compose: the app answers and its database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
