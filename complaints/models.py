@@ -139,6 +139,9 @@ class Problem(models.Model):
     def __str__(self) -> str:
         return f"{self.reference}: {self.product}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:problem-detail", args=[self.pk])
+
     @property
     def reference(self) -> str:
         return f"{self.centre.slug.upper()}-{self.number:05d}"
@@ -146,9 +149,6 @@ class Problem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    def get_absolute_url(self) -> str:
-        return reverse("complaints:problem-detail", args=[self.pk])
 
 
 class ActionKind(models.TextChoices):
