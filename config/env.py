@@ -61,19 +61,16 @@ def database_config(name: str, sqlite_path: str) -> dict:
         raise ConfigurationError(
             name, f"must be a postgres://user@host:port/dbname URL, not {_redact(raw)!r}."
         )
-    if not parts.hostname and not parts.path.strip("/"):
-        raise ConfigurationError(name, "has no host or database name.")
-    try:
-        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
-    except ValueError as exc:
-        raise ConfigurationError(name, f"could not be read: {exc}.") from None
-    if not config.get("NAME"):
-        raise ConfigurationError(name, "names no database (add /dbname at the end).")
     try:
         _ = parts.port
     except ValueError:
         raise ConfigurationError(name, "has a port that is not a number.") from None
-    return config
+    if not parts.path.strip("/"):
+        raise ConfigurationError(name, "names no database (add /dbname at the end).")
+    try:
+        return dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ConfigurationError(name, f"could not be read: {exc}") from None
 
 
 def broker_url(name: str) -> str | None:

@@ -176,7 +176,12 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 if CELERY_BROKER_URL is None:
     CELERY_BROKER_URL = "memory://"
-CELERY_RESULT_BACKEND = None
+    CELERY_RESULT_BACKEND = None
+else:
+    # Job progress is recorded in the database; the result backend only serves the few
+    # tasks whose caller waits for an answer (the broker round-trip check).
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,0 +1,52 @@
+# Casebook's front door. `make run` and `make test` are the whole set-up on a fresh machine
+# that has Python 3.11: each creates .venv and installs the locked dependencies it needs.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+# Demo mode and a development secret unless the caller configured a real deployment.
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test lint bench lock worker beat clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Casebook needs $(PYTHON) on the PATH."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a lock file changes, so a second `make run` starts in seconds.
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	@touch $@ $(VENV)/.base-installed
+
+run: $(VENV)/.base-installed
+	PORT=$(PORT) BIN=$(BIN) sh scripts/run.sh
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+worker: $(VENV)/.base-installed
+	$(BIN)/celery -A config worker -l info
+
+beat: $(VENV)/.base-installed
+	$(BIN)/celery -A config beat -l info --schedule var/celerybeat-schedule
+
+# Recompile the lock files from pyproject.toml (needs the network to PyPI).
+lock: $(VENV)/.dev-installed
+	$(BIN)/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements/base.txt pyproject.toml
+	$(BIN)/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --output-file requirements/dev.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Personas for every role, at the centre under test and at another centre.
+
+Every feature gets an access test: its owner, the people who may read it, and outsiders.
+"""
+
+import pytest
+
+from accounts.models import Role
+from tests.accounts.factories import CentreFactory, member
+from tests.complaints.factories import ProblemFactory
+from tests.portfolio.factories import EnrolmentFactory
+
+
+@pytest.fixture
+def centre(db):
+    return CentreFactory(name="Harbour Energy", slug="harbour")
+
+
+@pytest.fixture
+def other_centre(db):
+    return CentreFactory(name="Elsewhere Telecom", slug="elsewhere")
+
+
+@pytest.fixture
+def learner(centre):
+    return member(centre=centre, role=Role.LEARNER, username="lena")
+
+
+@pytest.fixture
+def assessor(centre):
+    return member(centre=centre, role=Role.ASSESSOR, username="asa")
+
+
+@pytest.fixture
+def verifier(centre):
+    return member(centre=centre, role=Role.VERIFIER, username="ivy")
+
+
+@pytest.fixture
+def manager(centre):
+    return member(centre=centre, role=Role.MANAGER, username="max")
+
+
+@pytest.fixture
+def centre_admin(centre):
+    return member(centre=centre, role=Role.CENTRE_ADMIN, username="ada")
+
+
+@pytest.fixture
+def enrolment(centre, learner, assessor, verifier):
+    return EnrolmentFactory(centre=centre, learner=learner, assessor=assessor, verifier=verifier)
+
+
+@pytest.fixture
+def other_learner(centre):
+    """A learner at the same centre with a different assessor."""
+    return member(centre=centre, role=Role.LEARNER, username="olly")
+
+
+@pytest.fixture
+def other_centre_learner(other_centre):
+    return member(centre=other_centre, role=Role.LEARNER, username="xavier")
+
+
+@pytest.fixture
+def other_centre_assessor(other_centre):
+    return member(centre=other_centre, role=Role.ASSESSOR, username="xena")
+
+
+@pytest.fixture
+def other_centre_manager(other_centre):
+    return member(centre=other_centre, role=Role.MANAGER, username="xander")
+
+
+@pytest.fixture
+def problem(enrolment):
+    return ProblemFactory(centre=enrolment.centre, learner=enrolment.learner)

@@ -1,0 +1,30 @@
+import datetime
+
+import factory
+
+from portfolio.models import Enrolment, Unit
+from tests.accounts.factories import CentreFactory, UserFactory
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A bare unit for tests that need an enrolment but not the standard's content."""
+
+    class Meta:
+        model = Unit
+
+    code = factory.Sequence(lambda n: f"T{n}")
+    version = 1
+    title = "Test unit"
+    checksum = "0" * 64
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    centre = factory.SubFactory(CentreFactory)
+    learner = factory.SubFactory(UserFactory)
+    unit = factory.SubFactory(UnitFactory)
+    assessor = factory.SubFactory(UserFactory)
+    verifier = factory.SubFactory(UserFactory)
+    started_on = datetime.date(2026, 1, 5)
