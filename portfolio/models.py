@@ -85,7 +85,13 @@ class KnowledgeItem(models.Model):
     )
     code = models.CharField(max_length=10)
     group = models.CharField(max_length=30, choices=Group.choices)
+    group_text = models.TextField(
+        blank=True, help_text="The record's sentence introducing the group."
+    )
     text = models.TextField()
+    closing_text = models.TextField(
+        blank=True, help_text='Words after the list of aspects (item 2: "that affect the way ...").'
+    )
     order = models.PositiveSmallIntegerField()
 
     class Meta:
