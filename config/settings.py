@@ -125,6 +125,7 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free templa
 # Transport security: on by default whenever debug is off; each can be turned off for a
 # deployment that terminates TLS elsewhere and says so.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain http inside
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
