@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from config.demo import DEMO_PEOPLE, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create (or reuse) the demo centre with a user of each role and a realistic problem log."
+
+    def handle(self, *args, **options):
+        try:
+            summary = demo_seed()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Demo centre '{summary.centre.slug}': {summary.users_created} user(s) created, "
+            f"{summary.problems_created} problem(s) and {summary.actions_created} action(s) added."
+        )
+        self.stdout.write(
+            f"Demo users (password {settings.DEMO_PASSWORD!r}): "
+            + ", ".join(username for username, *_ in DEMO_PEOPLE[:5])
+        )
