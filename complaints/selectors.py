@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Centre, Membership, Role, User
-from complaints.models import OPEN_STATUSES, Problem
+from complaints.models import OPEN_STATUSES, Category, Problem, Status
 
 
 def problems_visible_to(*, user: User) -> QuerySet[Problem]:
@@ -47,13 +47,20 @@ def problem_counts_for_learners(*, learner_ids: list[int]) -> dict[int, dict[str
 
 
 def centre_problem_summary(*, centre: Centre) -> dict:
-    """Headline counts for a centre's manager: by status and by category."""
+    """Headline counts for a centre's manager: totals, and (value, label, count) rows by
+    status and by category, largest first."""
     problems = Problem.objects.filter(centre=centre)
     by_status = dict(problems.values_list("status").annotate(n=Count("id")).order_by())
     by_category = dict(problems.values_list("category").annotate(n=Count("id")).order_by())
     return {
         "total": sum(by_status.values()),
         "open": sum(n for status, n in by_status.items() if status in OPEN_STATUSES),
-        "by_status": by_status,
-        "by_category": by_category,
+        "by_status": _labelled(by_status, Status),
+        "by_category": _labelled(by_category, Category),
     }
+
+
+def _labelled(counts: dict[str, int], choices) -> list[tuple[str, str, int]]:
+    labels = dict(choices.choices)
+    rows = [(value, labels.get(value, value), n) for value, n in counts.items()]
+    return sorted(rows, key=lambda row: (-row[2], row[1]))

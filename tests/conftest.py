@@ -11,6 +11,13 @@ from tests.complaints.factories import ProblemFactory
 from tests.portfolio.factories import EnrolmentFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests create hundreds of users. The production hasher is
+    checked in tests/accounts/test_passwords.py."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def centre(db):
     return CentreFactory(name="Harbour Energy", slug="harbour")

@@ -131,3 +131,11 @@ def test_an_unknown_page_gets_the_casebook_404_page(client, learner, settings):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Casebook" in response.content.decode()
+
+
+def test_the_manager_home_labels_statuses_and_types_in_words(client, manager, problem):
+    client.force_login(manager)
+    html = client.get(reverse("home-manager")).content.decode()
+    assert "System or procedure failure" in html
+    assert ">New<" in html
+    assert "system_failure" not in html

@@ -1,0 +1,90 @@
+from django import forms
+from django.contrib import admin
+
+from accounts.admin import CentreScopedAdmin
+from portfolio.models import (
+    Element,
+    Enrolment,
+    EvidenceType,
+    KnowledgeItem,
+    Outcome,
+    RangeItem,
+    Unit,
+)
+from portfolio.services import enrolment_validate
+
+
+class EnrolmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrolment
+        fields = ["centre", "learner", "unit", "assessor", "verifier", "started_on"]
+
+    def clean(self):
+        data = super().clean()
+        people = [data.get(k) for k in ("centre", "learner", "assessor", "verifier")]
+        if all(people):
+            centre, learner, assessor, verifier = people
+            enrolment_validate(centre=centre, learner=learner, assessor=assessor, verifier=verifier)
+        return data
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(CentreScopedAdmin):
+    form = EnrolmentForm
+    list_display = ("learner", "unit", "centre", "assessor", "verifier", "started_on")
+    list_filter = ("centre", "unit")
+    search_fields = ("learner__username", "learner__first_name", "learner__last_name")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ElementInline(ReadOnlyInline):
+    model = Element
+    fields = ("number", "title")
+
+
+class OutcomeInline(ReadOnlyInline):
+    model = Outcome
+    fields = ("code", "text")
+
+
+class KnowledgeInline(ReadOnlyInline):
+    model = KnowledgeItem
+    fields = ("code", "text")
+
+
+class RangeInline(ReadOnlyInline):
+    model = RangeItem
+    fields = ("group", "text")
+
+
+class EvidenceTypeInline(ReadOnlyInline):
+    model = EvidenceType
+    fields = ("code", "name", "may_evidence_performance")
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    """Units are loaded from their data file (`load_standard`), never edited by hand:
+    signed records point at the wording they were signed against."""
+
+    list_display = ("code", "version", "title", "loaded_at")
+    inlines = [ElementInline, OutcomeInline, KnowledgeInline, RangeInline, EvidenceTypeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
