@@ -28,7 +28,7 @@ run: $(VENV)/.base-installed
 	PORT=$(PORT) BIN=$(BIN) sh scripts/run.sh
 
 test: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
