@@ -82,3 +82,15 @@ def other_centre_manager(other_centre):
 @pytest.fixture
 def problem(enrolment):
     return ProblemFactory(centre=enrolment.centre, learner=enrolment.learner)
+
+
+def pytest_report_header(config):
+    """Say which real services this run uses, so CI output shows PostgreSQL and Redis."""
+    import os
+
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = os.environ.get("CELERY_BROKER_URL")
+    jobs = f"a real Celery worker on {broker}" if broker else "in-process (eager) Celery"
+    return [f"casebook: database {engine}, jobs {jobs}"]
