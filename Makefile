@@ -35,6 +35,12 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Benchmarks against PostgreSQL (BENCH_DATABASE_URL, default the local server); results go
+# into docs/benchmarks.md by hand, with the machine and the command.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.bench_log_page
+	$(BIN)/python -m bench.bench_import
+
 worker: $(VENV)/.base-installed
 	$(BIN)/celery -A config worker -l info
 

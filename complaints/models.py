@@ -82,9 +82,16 @@ class Fishbone(models.TextChoices):
 class Problem(models.Model):
     """A customer service problem: a complaint, or a problem staff spotted first."""
 
-    centre = models.ForeignKey("accounts.Centre", on_delete=models.CASCADE, related_name="problems")
+    # The foreign keys carry no index of their own: every lookup by centre, learner or import
+    # is served by a composite index below, and each index slows a million-row import.
+    centre = models.ForeignKey(
+        "accounts.Centre", on_delete=models.CASCADE, related_name="problems", db_index=False
+    )
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="problems"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="problems",
+        db_index=False,
     )
     number = models.PositiveIntegerField(help_text="Per-centre sequence behind the reference.")
     external_ref = models.CharField(
@@ -104,7 +111,7 @@ class Problem(models.Model):
     severity = models.CharField(max_length=20, choices=Severity.choices, default=Severity.MEDIUM)
     customer_expectation = models.TextField(blank=True)
     description = models.TextField()
-    within_authority = models.BooleanField(null=True)
+    within_authority = models.BooleanField(null=True, blank=True)
     exception_what = models.TextField(blank=True)
     exception_authorised_by = models.CharField(max_length=120, blank=True)
     exception_authorised_at = models.DateTimeField(null=True, blank=True)
@@ -114,6 +121,24 @@ class Problem(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Service-level clock. Due times are stored so "overdue" is an indexed comparison; the
+    # resolution due time moves later by however long the problem waited on the customer.
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    import_job = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="problems",
+        db_index=False,
+    )
+    import_row = models.PositiveIntegerField(null=True, blank=True)
+    personal_data_flags = models.JSONField(
+        default=list, blank=True, help_text="What looks like personal data in the free text."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,12 +152,19 @@ class Problem(models.Model):
                 condition=~models.Q(external_ref=""),
                 name="problem_unique_external_ref",
             ),
+            # A re-delivered import task finds the rows it already wrote.
+            models.UniqueConstraint(
+                fields=["import_job", "import_row"],
+                condition=models.Q(import_job__isnull=False),
+                name="problem_unique_import_row",
+            ),
         ]
         indexes = [
             models.Index(fields=["centre", "received_at"]),
             models.Index(fields=["centre", "status"]),
             models.Index(fields=["learner", "received_at"]),
             models.Index(fields=["centre", "category", "received_at"]),
+            models.Index(fields=["centre", "resolution_due"]),
         ]
         ordering = ["-received_at", "-number"]
 
@@ -149,6 +181,26 @@ class Problem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def clock_paused(self) -> bool:
+        return self.status == Status.AWAITING_CUSTOMER
+
+    def is_response_overdue(self, now) -> bool:
+        return (
+            self.acknowledged_at is None
+            and self.first_response_due is not None
+            and now > self.first_response_due
+        )
+
+    def is_resolution_overdue(self, now) -> bool:
+        """Past its resolution target and still open; never while waiting on the customer."""
+        return (
+            self.is_open
+            and not self.clock_paused
+            and self.resolution_due is not None
+            and now > self.resolution_due
+        )
 
 
 class ActionKind(models.TextChoices):
@@ -190,6 +242,7 @@ class Action(models.Model):
     )
     satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
     customer_words = models.TextField(blank=True)
+    personal_data_flags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -210,3 +263,109 @@ class Action(models.Model):
     @property
     def outcome_code(self) -> str | None:
         return ACTION_OUTCOME.get(self.kind)
+
+
+class ServiceLevel(models.Model):
+    """A centre's service-level targets, in hours from receipt. The clock stops while a
+    problem is awaiting the customer."""
+
+    centre = models.OneToOneField(
+        "accounts.Centre", on_delete=models.CASCADE, related_name="service_level"
+    )
+    first_response_hours = models.PositiveIntegerField(default=24)
+    resolution_hours = models.PositiveIntegerField(default=120)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.centre}: respond within {self.first_response_hours} h, "
+            f"resolve within {self.resolution_hours} h"
+        )
+
+
+class CategoryMapping(models.Model):
+    """How a centre's own category names (in an imported file) map onto the unit's problem
+    types. `source_value` is stored case-folded and trimmed."""
+
+    centre = models.ForeignKey(
+        "accounts.Centre", on_delete=models.CASCADE, related_name="category_mappings"
+    )
+    source_value = models.CharField(max_length=200)
+    category = models.CharField(max_length=30, choices=Category.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "source_value"], name="category_mapping_unique_value"
+            )
+        ]
+        ordering = ["source_value"]
+
+    def __str__(self) -> str:
+        return f"{self.source_value} → {self.get_category_display()}"
+
+
+class ImportJob(models.Model):
+    """One upload of a company system's export, from preview to the last imported row."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        VALIDATED = "validated", "Checked"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel workbook"
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="imports_uploaded"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="imports_received",
+        help_text="Whose log the imported problems join.",
+    )
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=100, unique=True)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=10, choices=Format.choices)
+    encoding = models.CharField(max_length=30, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True, help_text="Field name → column header.")
+    date_format = models.CharField(max_length=30, blank=True)
+    skip_invalid = models.BooleanField(default=False)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(
+        default=list, blank=True, help_text="Row problems: row, column, reason (first 1,000)."
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.original_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:import-detail", args=[self.pk])
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

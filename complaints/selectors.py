@@ -2,30 +2,58 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import datetime
+import functools
+import itertools
+import operator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Centre, Membership, Role, User
-from complaints.models import OPEN_STATUSES, Category, Problem, Status
+from complaints.models import (
+    ACTION_OUTCOME,
+    OPEN_STATUSES,
+    Action,
+    ActionKind,
+    Category,
+    Problem,
+    Status,
+)
+from complaints.privacy import redact
 
 
 def problems_visible_to(*, user: User) -> QuerySet[Problem]:
     """Problems a user may read: their own; their learners' at the centre where they assess
-    or verify them; every problem of a centre they manage. Everyone else sees none."""
+    or verify them; every problem of a centre they manage. Everyone else sees none.
+
+    Only the conditions that can match are put in the query, so the common cases (a
+    learner, a manager) are one indexed condition rather than an OR the planner cannot use
+    an index for on a million-row log."""
     if not user.is_authenticated:
         return Problem.objects.none()
-    visible = Q(learner=user)
-    managed = list(
-        Membership.objects.filter(user=user, role=Role.MANAGER).values_list("centre_id", flat=True)
-    )
+    roles = dict.fromkeys(Membership.objects.filter(user=user).values_list("role", "centre_id"))
+    managed = sorted({centre for role, centre in roles if role == Role.MANAGER})
+    conditions = []
     if managed:
-        visible |= Q(centre_id__in=managed)
+        conditions.append(Q(centre_id__in=managed))
+    if any(role == Role.LEARNER and centre not in managed for role, centre in roles):
+        conditions.append(Q(learner=user))
     # Enrolments are the portfolio's; they are reached through the user's reverse relations
     # so this app does not import portfolio. The pairs are few (an assessor's caseload).
     pairs = set(user.assessed_enrolments.values_list("learner_id", "centre_id"))
     pairs |= set(user.verified_enrolments.values_list("learner_id", "centre_id"))
-    for learner_id, centre_id in pairs:
-        visible |= Q(learner_id=learner_id, centre_id=centre_id)
-    return Problem.objects.filter(visible)
+    conditions.extend(
+        Q(learner_id=learner_id, centre_id=centre_id)
+        for learner_id, centre_id in sorted(pairs)
+        if centre_id not in managed
+    )
+    if not conditions:
+        return Problem.objects.none()
+    return Problem.objects.filter(functools.reduce(operator.or_, conditions))
 
 
 def open_problems_for_learner(*, learner: User, limit: int = 10) -> QuerySet[Problem]:
@@ -36,25 +64,35 @@ def open_problems_for_learner(*, learner: User, limit: int = 10) -> QuerySet[Pro
     )
 
 
-def problem_counts_for_learners(*, learner_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Total and open problem counts per learner, in one query."""
-    rows = (
-        Problem.objects.filter(learner_id__in=learner_ids)
-        .values("learner_id")
-        .annotate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES)))
+def problem_counts_for_learners(
+    *, learner_ids: list[int], since: datetime.datetime | None = None
+) -> dict[int, dict[str, int]]:
+    """Problems logged (since a time, if given) and open now, per learner, in one query."""
+    problems = Problem.objects.filter(learner_id__in=learner_ids)
+    if since is not None:
+        problems = problems.filter(Q(received_at__gte=since) | Q(status__in=OPEN_STATUSES))
+        total = Count("id", filter=Q(received_at__gte=since))
+    else:
+        total = Count("id")
+    rows = problems.values("learner_id").annotate(
+        total=total, open=Count("id", filter=Q(status__in=OPEN_STATUSES))
     )
     return {row["learner_id"]: {"total": row["total"], "open": row["open"]} for row in rows}
 
 
-def centre_problem_summary(*, centre: Centre) -> dict:
-    """Headline counts for a centre's manager: totals, and (value, label, count) rows by
-    status and by category, largest first."""
-    problems = Problem.objects.filter(centre=centre)
-    by_status = dict(problems.values_list("status").annotate(n=Count("id")).order_by())
-    by_category = dict(problems.values_list("category").annotate(n=Count("id")).order_by())
+def centre_problem_summary(*, centre: Centre, days: int = 90) -> dict:
+    """Headline figures for a centre's manager over the last `days` days: problems received,
+    how many are open now, and (value, label, count) rows by status and by category, largest
+    first. A window, not all time: the index on (centre, category, received_at) keeps it
+    fast on a log of millions."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    recent = Problem.objects.filter(centre=centre, received_at__gte=since)
+    by_status = dict(recent.values_list("status").annotate(n=Count("id")).order_by())
+    by_category = dict(recent.values_list("category").annotate(n=Count("id")).order_by())
     return {
+        "days": days,
         "total": sum(by_status.values()),
-        "open": sum(n for status, n in by_status.items() if status in OPEN_STATUSES),
+        "open": Problem.objects.filter(centre=centre, status__in=OPEN_STATUSES).count(),
         "by_status": _labelled(by_status, Status),
         "by_category": _labelled(by_category, Category),
     }
@@ -64,3 +102,184 @@ def _labelled(counts: dict[str, int], choices) -> list[tuple[str, str, int]]:
     labels = dict(choices.choices)
     rows = [(value, labels.get(value, value), n) for value, n in counts.items()]
     return sorted(rows, key=lambda row: (-row[2], row[1]))
+
+
+def problem_for_reader(*, user: User, pk: int) -> Problem:
+    """A problem the user may read, with what its page shows; 404 for anyone else."""
+    problem = (
+        problems_visible_to(user=user)
+        .select_related("centre", "learner")
+        .prefetch_related(Prefetch("actions", queryset=Action.objects.select_related("taken_by")))
+        .filter(pk=pk)
+        .first()
+    )
+    if problem is None:
+        raise Http404("No such problem.")
+    return problem
+
+
+def problem_for_owner(*, user: User, pk: int) -> Problem:
+    """A problem in the user's own log; 404 for anyone else, readers included."""
+    problem = Problem.objects.select_related("centre").filter(pk=pk, learner=user).first()
+    if problem is None:
+        raise Http404("No such problem in your log.")
+    return problem
+
+
+def learners_visible_to(*, user: User) -> list[User]:
+    """The learners whose logs this user may read (themselves, caseload, managed centres)."""
+    ids = {user.pk} if user_is_learner(user) else set()
+    ids |= set(user.assessed_enrolments.values_list("learner_id", flat=True))
+    ids |= set(user.verified_enrolments.values_list("learner_id", flat=True))
+    managed = Membership.objects.filter(user=user, role=Role.MANAGER).values("centre_id")
+    ids |= set(
+        Membership.objects.filter(centre_id__in=managed, role=Role.LEARNER).values_list(
+            "user_id", flat=True
+        )
+    )
+    return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name"))
+
+
+def user_is_learner(user: User) -> bool:
+    return Membership.objects.filter(user=user, role=Role.LEARNER).exists()
+
+
+@dataclass
+class OutcomeEvidence:
+    code: str
+    label: str
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.actions)
+
+
+def problem_outcomes(*, problem: Problem) -> list[OutcomeEvidence]:
+    """Element 1's outcomes (1.1–1.7) with the actions on this problem that show each."""
+    rows = {
+        code: OutcomeEvidence(code=code, label=ActionKind(kind).label.split(" ", 1)[1])
+        for kind, code in ACTION_OUTCOME.items()
+    }
+    for action in problem.actions.all():
+        code = ACTION_OUTCOME.get(action.kind)
+        if code:
+            rows[code].actions.append(action)
+    return sorted(rows.values(), key=lambda r: r.code)
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: object
+    what: str
+    changes: list[tuple[str, str, str]]
+
+
+_HIDDEN_HISTORY_FIELDS = {"updated_at", "created_at", "personal_data_flags", "number"}
+_FREE_TEXT_HISTORY_FIELDS = {
+    "description",
+    "customer_expectation",
+    "exception_what",
+    "customer_words",
+    "root_cause_whys",
+}
+
+
+def problem_history(*, problem: Problem) -> list[HistoryEntry]:
+    """Every recorded change to the problem and its actions, newest first, as field-by-field
+    old → new values. Two queries, whatever the length of the history."""
+    records = list(
+        problem.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    action_records = list(
+        Action.history.filter(problem_id=problem.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    entries = _entries(records, "Problem", Problem)
+    for _, group in itertools.groupby(action_records, key=lambda r: r.id):
+        entries.extend(_entries(list(group), "Action", Action))
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def _entries(records, noun: str, model) -> list[HistoryEntry]:
+    entries = []
+    previous = None
+    for record in records:
+        if previous is None or record.history_type == "+":
+            what = f"{noun} created"
+            if model is Action:
+                what += f": {record.get_kind_display()}"
+            changes = []
+        elif record.history_type == "-":
+            what = f"{noun} deleted"
+            changes = []
+        else:
+            what = f"{noun} changed"
+            delta = record.diff_against(previous)
+            changes = [
+                (
+                    model._meta.get_field(c.field).verbose_name.capitalize(),
+                    _display(model, c.field, c.old),
+                    _display(model, c.field, c.new),
+                )
+                for c in delta.changes
+                if c.field not in _HIDDEN_HISTORY_FIELDS
+            ]
+            if not changes:
+                previous = record
+                continue
+        entries.append(HistoryEntry(record.history_date, record.history_user, what, changes))
+        previous = record
+    return entries
+
+
+def _display(model, name: str, value) -> str:
+    """A history value as a reader should see it: labels for choices, local times, and
+    free text with flagged personal data redacted (an edit that removed it must not leave
+    it readable in the history)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "j M Y, H:i")
+    if isinstance(value, list):
+        return "; ".join(redact(str(v)) for v in value)
+    if name in _FREE_TEXT_HISTORY_FIELDS:
+        return redact(str(value))
+    field_obj = model._meta.get_field(name)
+    if field_obj.choices:
+        return str(dict(field_obj.flatchoices).get(value, value))
+    return str(value)
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.rows) - 1 if self.rows else 0
+
+
+def page_of(queryset: QuerySet, *, number: int, per_page: int = 50) -> Page:
+    """One page of rows without counting the whole log: fetch one row more than the page to
+    know whether there is a next page. A COUNT over a million-row log costs more than the
+    page itself."""
+    number = max(1, number)
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return Page(
+        rows=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page
+    )

@@ -161,6 +161,12 @@ PRIVATE_STORAGE_ROOT = Path(
     os.environ.get("CASEBOOK_PRIVATE_STORAGE", str(BASE_DIR / "var" / "private"))
 )
 
+# Importing a company system's export into a problem log (complaints/importing). Larger files
+# are refused before anything is stored; files with more rows than the background threshold
+# are checked and imported by a Celery job with a progress bar instead of within the request.
+CASEBOOK_IMPORT_MAX_BYTES = env_int("CASEBOOK_IMPORT_MAX_BYTES", 250 * 1024 * 1024)
+CASEBOOK_IMPORT_BACKGROUND_ROWS = env_int("CASEBOOK_IMPORT_BACKGROUND_ROWS", 5000)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

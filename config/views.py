@@ -5,11 +5,14 @@ These views only gather what each app's selectors return; the rules live in the 
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,6 +20,9 @@ from accounts.models import Role
 from accounts.selectors import centre_members, centres_for_role, user_has_role, user_primary_role
 from complaints import selectors as problem_selectors
 from portfolio import selectors as portfolio_selectors
+
+# The manager's overview counts the last quarter; the dashboard (analytics) goes further back.
+MANAGER_WINDOW_DAYS = 90
 
 ROLE_HOME = {
     Role.LEARNER: "home-learner",
@@ -59,10 +65,10 @@ def learner_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _caseload(enrolments) -> list[dict]:
+def _caseload(enrolments, since=None) -> list[dict]:
     enrolments = list(enrolments)
     counts = problem_selectors.problem_counts_for_learners(
-        learner_ids=[e.learner_id for e in enrolments]
+        learner_ids=[e.learner_id for e in enrolments], since=since
     )
     return [
         {"enrolment": e, "counts": counts.get(e.learner_id, {"total": 0, "open": 0})}
@@ -87,11 +93,16 @@ def verifier_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def manager_home(request: HttpRequest) -> HttpResponse:
     _require_role(request, Role.MANAGER)
+    since = timezone.now() - datetime.timedelta(days=MANAGER_WINDOW_DAYS)
     centres = [
         {
             "centre": centre,
-            "summary": problem_selectors.centre_problem_summary(centre=centre),
-            "caseload": _caseload(portfolio_selectors.enrolments_for_centre(centre=centre)),
+            "summary": problem_selectors.centre_problem_summary(
+                centre=centre, days=MANAGER_WINDOW_DAYS
+            ),
+            "caseload": _caseload(
+                portfolio_selectors.enrolments_for_centre(centre=centre), since=since
+            ),
         }
         for centre in centres_for_role(user=request.user, role=Role.MANAGER)
     ]

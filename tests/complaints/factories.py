@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from complaints.models import Action, ActionKind, Category, IdentifiedBy, Problem
 from tests.accounts.factories import CentreFactory, UserFactory
@@ -13,9 +14,12 @@ class ProblemFactory(factory.django.DjangoModelFactory):
     centre = factory.SubFactory(CentreFactory)
     learner = factory.SubFactory(UserFactory)
     number = factory.Sequence(lambda n: n + 1)
+    # Recent (the manager's overview counts the last 90 days) and never in the future.
     received_at = factory.Sequence(
         lambda n: (
-            datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC) + datetime.timedelta(hours=n)
+            timezone.now().replace(microsecond=0)
+            - datetime.timedelta(days=20)
+            + datetime.timedelta(minutes=n % 10000)
         )
     )
     identified_by = IdentifiedBy.CUSTOMER

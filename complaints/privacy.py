@@ -1,0 +1,75 @@
+"""Spotting personal data typed into free text. Pure: no Django.
+
+Casebook refers to customers by a pseudonymous reference. When a learner types something
+that looks like personal data (an e-mail address, a phone number, a postcode, a card or
+account number, a titled name) into a free-text field, it is flagged on the problem page and
+redacted wherever the text leaves Casebook (exports, the portfolio PDF).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("card or account number", re.compile(r"\b(?:\d[ -]?){12,19}\b")),
+    (
+        "phone number",
+        re.compile(r"(?<![\w-])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\w-])"),
+    ),
+    (
+        "postcode",
+        re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", re.IGNORECASE),
+    ),
+    (
+        "name with a title",
+        re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Mx)\.?\s+[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"),
+    ),
+]
+
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    start: int
+    end: int
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    """Every span that looks like personal data, earliest first, overlaps merged."""
+    spans: list[Finding] = []
+    for kind, pattern in _PATTERNS:
+        spans.extend(Finding(kind, m.start(), m.end()) for m in pattern.finditer(text or ""))
+    spans.sort(key=lambda f: (f.start, -f.end))
+    merged: list[Finding] = []
+    for finding in spans:
+        if merged and finding.start < merged[-1].end:
+            continue
+        merged.append(finding)
+    return merged
+
+
+def redact(text: str) -> str:
+    """The text with every flagged span replaced by [redacted]."""
+    findings = find_personal_data(text)
+    if not findings:
+        return text
+    out, position = [], 0
+    for finding in findings:
+        out.append(text[position : finding.start])
+        out.append(REDACTED)
+        position = finding.end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def flags_for(fields: dict[str, str]) -> list[dict[str, str]]:
+    """Flags for a record's free-text fields: [{"field": ..., "kind": ...}], one per kind."""
+    flags = []
+    for field, text in fields.items():
+        kinds = dict.fromkeys(f.kind for f in find_personal_data(text))
+        flags.extend({"field": field, "kind": kind} for kind in kinds)
+    return flags

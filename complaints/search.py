@@ -1,0 +1,47 @@
+"""Text search over the problem log: PostgreSQL full-text search when on PostgreSQL (backed
+by a GIN index on exactly this expression, migration 0002), a plain substring match on
+SQLite."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+# Must stay identical to the indexed expression, or PostgreSQL will not use the index.
+SEARCH_DOCUMENT_SQL = (
+    "to_tsvector('english'::regconfig, "
+    "coalesce(\"complaints_problem\".\"description\", '') || ' ' || "
+    "coalesce(\"complaints_problem\".\"customer_expectation\", '') || ' ' || "
+    'coalesce("complaints_problem"."product", \'\'))'
+)
+
+_REFERENCE = re.compile(r"^\s*(?:[A-Za-z0-9-]+-)?0*(\d{1,9})\s*$")
+
+
+def problems_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Problems matching the words typed, or the problem with that reference number."""
+    text = text.strip()
+    if not text:
+        return queryset
+    by_reference = Q(external_ref=text)
+    match = _REFERENCE.match(text)
+    if match and "-" in text:
+        by_reference |= Q(number=int(match.group(1)))
+    if connection.vendor == "postgresql":
+        words = RawSQL(  # noqa: S611 - constant SQL; the typed text is a bound parameter
+            f"{SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english'::regconfig, %s)",
+            (text,),
+            output_field=BooleanField(),
+        )
+        return queryset.filter(Q(words) | by_reference)
+    words = Q()
+    for word in text.split():
+        words &= (
+            Q(description__icontains=word)
+            | Q(customer_expectation__icontains=word)
+            | Q(product__icontains=word)
+        )
+    return queryset.filter(words | by_reference)
