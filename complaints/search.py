@@ -26,10 +26,14 @@ def problems_search(queryset: QuerySet, text: str) -> QuerySet:
     text = text.strip()
     if not text:
         return queryset
-    by_reference = Q(external_ref=text)
-    match = _REFERENCE.match(text)
-    if match and "-" in text:
-        by_reference |= Q(number=int(match.group(1)))
+    # A reference is one token; only then is it worth OR-ing into the query (an OR beside
+    # the full-text match can stop PostgreSQL using the search index).
+    by_reference = Q(pk__in=[])
+    if " " not in text:
+        by_reference = Q(external_ref=text)
+        match = _REFERENCE.match(text)
+        if match and "-" in text:
+            by_reference |= Q(number=int(match.group(1)))
     if connection.vendor == "postgresql":
         words = RawSQL(  # noqa: S611 - constant SQL; the typed text is a bound parameter
             f"{SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english'::regconfig, %s)",
