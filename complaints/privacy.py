@@ -30,6 +30,21 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 REDACTED = "[redacted]"
 
+# One search for "could any pattern match?": most text holds no personal data, and this is
+# several times faster than finding each kind. The kinds are then named by
+# find_personal_data, so the two cannot disagree.
+_SCREEN = re.compile(
+    "|".join(
+        f"(?i:{pattern.pattern})" if pattern.flags & re.IGNORECASE else f"(?:{pattern.pattern})"
+        for _, pattern in _PATTERNS
+    )
+)
+
+
+def may_contain_personal_data(text: str) -> bool:
+    """A fast first screen: False means find_personal_data would find nothing."""
+    return bool(text) and _SCREEN.search(text) is not None
+
 
 @dataclass(frozen=True)
 class Finding:

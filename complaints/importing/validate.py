@@ -10,7 +10,6 @@ which sorts in time order: a million rows are checked without a datetime each.
 from __future__ import annotations
 
 import datetime
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -26,20 +25,6 @@ FINISHED_STATUSES = {"resolved", "closed"}
 # the column as a category.
 MAX_CATEGORY_VALUES = 200
 CHOICE_FIELDS = ("channel", "identified_by", "customer_kind", "severity", "status")
-
-# One search for "could any of privacy's patterns match?": most text has no personal data,
-# and this is several times faster than finding each kind. The kinds are then named by
-# privacy.find_personal_data itself, so the two cannot disagree.
-_SCREEN = re.compile(
-    "|".join(
-        f"(?i:{pattern.pattern})" if pattern.flags & re.IGNORECASE else f"(?:{pattern.pattern})"
-        for _, pattern in privacy._PATTERNS
-    )
-)
-
-
-def may_hold_personal_data(text: str) -> bool:
-    return bool(text) and _SCREEN.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -197,7 +182,7 @@ class RowValidator:
                 )
             clean[name] = text
         customer_ref = clean["customer_ref"]
-        if may_hold_personal_data(customer_ref):
+        if privacy.may_contain_personal_data(customer_ref):
             found = privacy.find_personal_data(customer_ref)
             if found:
                 # The value itself is not repeated: it is the personal data.
@@ -229,7 +214,7 @@ class RowValidator:
         description has any)."""
         flags = self._flags_seen.get(description)
         if flags is None:
-            found = may_hold_personal_data(description)
+            found = privacy.may_contain_personal_data(description)
             flags = privacy.flags_for({"description": description}) if found else []
             if len(self._flags_seen) < 10_000:
                 self._flags_seen[description] = flags

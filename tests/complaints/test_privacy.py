@@ -43,3 +43,13 @@ def test_redaction_replaces_only_the_personal_data():
 def test_flags_name_the_field_and_kind_once_each():
     flags = flags_for({"description": "a@b.com and c@d.org", "customer_expectation": "fine"})
     assert flags == [{"field": "description", "kind": "e-mail address"}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jane@example.org", "07700 900123", "SW1A 1AA", "Mrs Patel", "4111 1111 1111 1111", ""],
+)
+def test_the_fast_screen_never_misses_what_the_full_search_finds(text):
+    from complaints.privacy import may_contain_personal_data
+
+    assert may_contain_personal_data(text) == bool(find_personal_data(text))
