@@ -140,6 +140,15 @@ def learners_visible_to(*, user: User) -> list[User]:
     return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name"))
 
 
+def problem_learner_centres(*, learner: User) -> list[Centre]:
+    """Centres where this person logs problems as a learner."""
+    return list(
+        Centre.objects.filter(memberships__user=learner, memberships__role=Role.LEARNER)
+        .distinct()
+        .order_by("name")
+    )
+
+
 def user_is_learner(user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.LEARNER).exists()
 

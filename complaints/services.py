@@ -110,15 +110,6 @@ def problems_bulk_create(
     return created
 
 
-def problem_learner_centres(*, learner: User) -> list[Centre]:
-    """Centres where this person logs problems as a learner."""
-    return list(
-        Centre.objects.filter(memberships__user=learner, memberships__role=Role.LEARNER)
-        .distinct()
-        .order_by("name")
-    )
-
-
 @transaction.atomic
 def problem_create(*, centre: Centre, learner: User, **fields) -> Problem:
     """Log a new problem in a learner's log, numbered per centre, with its service-level due

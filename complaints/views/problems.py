@@ -71,7 +71,7 @@ def problem_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 def problem_create(request: HttpRequest) -> HttpResponse:
-    centres = services.problem_learner_centres(learner=request.user)
+    centres = selectors.problem_learner_centres(learner=request.user)
     if not centres:
         raise PermissionDenied("Only learners log problems.")
     form = ProblemForm(request.POST or None, centres=centres)
