@@ -1,6 +1,5 @@
-"""Text search over the problem log: PostgreSQL full-text search when on PostgreSQL (backed
-by a GIN index on exactly this expression, migration 0002), a plain substring match on
-SQLite."""
+"""Text search over the problem log: PostgreSQL full-text search when on PostgreSQL (a
+stored, GIN-indexed tsvector column, migration 0002), a plain substring match on SQLite."""
 
 from __future__ import annotations
 
@@ -10,12 +9,9 @@ from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-# Must stay identical to the indexed expression, or PostgreSQL will not use the index.
-SEARCH_DOCUMENT_SQL = (
-    "to_tsvector('english'::regconfig, "
-    "coalesce(\"complaints_problem\".\"description\", '') || ' ' || "
-    "coalesce(\"complaints_problem\".\"customer_expectation\", '') || ' ' || "
-    'coalesce("complaints_problem"."product", \'\'))'
+# A stored tsvector column maintained by PostgreSQL (migration 0002), GIN-indexed.
+SEARCH_MATCH_SQL = (
+    '"complaints_problem"."search_document" @@ websearch_to_tsquery(\'english\'::regconfig, %s)'
 )
 
 _REFERENCE = re.compile(r"^\s*(?:[A-Za-z0-9-]+-)?0*(\d{1,9})\s*$")
@@ -36,7 +32,7 @@ def problems_search(queryset: QuerySet, text: str) -> QuerySet:
             by_reference |= Q(number=int(match.group(1)))
     if connection.vendor == "postgresql":
         words = RawSQL(  # noqa: S611 - constant SQL; the typed text is a bound parameter
-            f"{SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english'::regconfig, %s)",
+            SEARCH_MATCH_SQL,
             (text,),
             output_field=BooleanField(),
         )
