@@ -165,6 +165,7 @@ class Problem(models.Model):
             models.Index(fields=["learner", "received_at"]),
             models.Index(fields=["centre", "category", "received_at"]),
             models.Index(fields=["centre", "resolution_due"]),
+            models.Index(fields=["learner", "resolution_due"]),
         ]
         ordering = ["-received_at", "-number"]
 
