@@ -7,15 +7,27 @@ from django.db.models import QuerySet
 from accounts.models import ROLE_PRIORITY, Centre, Membership, Role, User
 
 
-def user_roles(*, user: User) -> set[str]:
-    """Every role the user holds at any centre (cached on the user object per request)."""
+def user_memberships(*, user: User) -> frozenset[tuple[str, int]]:
+    """Every (role, centre id) the user holds, read once and kept on the user object for the
+    rest of the request: the navigation, the role checks and the problem visibility rules
+    all ask, and should not each go to the database."""
     if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_casebook_roles", None)
+        return frozenset()
+    cached = getattr(user, "_casebook_memberships", None)
     if cached is None:
-        cached = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-        user._casebook_roles = cached
+        cached = frozenset(Membership.objects.filter(user=user).values_list("role", "centre_id"))
+        user._casebook_memberships = cached
     return cached
+
+
+def user_roles(*, user: User) -> set[str]:
+    """Every role the user holds at any centre."""
+    return {role for role, _ in user_memberships(user=user)}
+
+
+def user_centre_ids(*, user: User, role: Role | str) -> list[int]:
+    """The centres where the user holds a role, in a stable order."""
+    return sorted(centre for held, centre in user_memberships(user=user) if held == role)
 
 
 def user_primary_role(*, user: User) -> str | None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Centre, Membership, Role, User
+from accounts.selectors import user_centre_ids, user_roles
 from complaints.models import (
     ACTION_OUTCOME,
     OPEN_STATUSES,
@@ -35,12 +36,11 @@ def problems_visible_to(*, user: User) -> QuerySet[Problem]:
     an index for on a million-row log."""
     if not user.is_authenticated:
         return Problem.objects.none()
-    roles = dict.fromkeys(Membership.objects.filter(user=user).values_list("role", "centre_id"))
-    managed = sorted({centre for role, centre in roles if role == Role.MANAGER})
+    managed = user_centre_ids(user=user, role=Role.MANAGER)
     conditions = []
     if managed:
         conditions.append(Q(centre_id__in=managed))
-    if any(role == Role.LEARNER and centre not in managed for role, centre in roles):
+    if set(user_centre_ids(user=user, role=Role.LEARNER)) - set(managed):
         conditions.append(Q(learner=user))
     # Enrolments are the portfolio's; they are reached through the user's reverse relations
     # so this app does not import portfolio. The pairs are few (an assessor's caseload).
@@ -131,12 +131,13 @@ def learners_visible_to(*, user: User) -> list[User]:
     ids = {user.pk} if user_is_learner(user) else set()
     ids |= set(user.assessed_enrolments.values_list("learner_id", flat=True))
     ids |= set(user.verified_enrolments.values_list("learner_id", flat=True))
-    managed = Membership.objects.filter(user=user, role=Role.MANAGER).values("centre_id")
-    ids |= set(
-        Membership.objects.filter(centre_id__in=managed, role=Role.LEARNER).values_list(
-            "user_id", flat=True
+    managed = user_centre_ids(user=user, role=Role.MANAGER)
+    if managed:
+        ids |= set(
+            Membership.objects.filter(centre_id__in=managed, role=Role.LEARNER).values_list(
+                "user_id", flat=True
+            )
         )
-    )
     return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name"))
 
 
@@ -150,7 +151,7 @@ def problem_learner_centres(*, learner: User) -> list[Centre]:
 
 
 def user_is_learner(user: User) -> bool:
-    return Membership.objects.filter(user=user, role=Role.LEARNER).exists()
+    return Role.LEARNER in user_roles(user=user)
 
 
 @dataclass
