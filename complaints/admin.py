@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import CentreScopedAdmin
-from complaints.models import Action, Problem
+from complaints.models import Action, PreventiveAction, Problem
 
 
 class ActionInline(admin.TabularInline):
@@ -20,3 +20,11 @@ class ProblemAdmin(CentreScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ("centre", "learner")
     inlines = [ActionInline]
     readonly_fields = ("number", "created_at", "updated_at")
+
+
+@admin.register(PreventiveAction)
+class PreventiveActionAdmin(CentreScopedAdmin, SimpleHistoryAdmin):
+    list_display = ("title", "centre", "learner", "category", "product", "implemented_on")
+    list_filter = ("category",)
+    search_fields = ("title", "description", "product")
+    list_select_related = ("centre", "learner")

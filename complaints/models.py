@@ -370,3 +370,47 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class PreventiveAction(models.Model):
+    """A change made to stop a repeated problem recurring (element 3).
+
+    What the engine needs to measure it: the problems it targets (a problem type, optionally
+    narrowed to one product) and the date the change took effect. The before/after result is
+    stored by the analytics engine (``analytics.Effectiveness``).
+    """
+
+    centre = models.ForeignKey(
+        "accounts.Centre", on_delete=models.CASCADE, related_name="preventive_actions"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="preventive_actions",
+        help_text="Whose evidence this is.",
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(help_text="What changed in systems or procedures.")
+    category = models.CharField(
+        max_length=30, choices=Category.choices, help_text="The type of problem it targets."
+    )
+    product = models.CharField(
+        max_length=120, blank=True, help_text="The product or service it targets; blank for all."
+    )
+    implemented_on = models.DateField(help_text="The day the change took effect.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-implemented_on", "-pk"]
+        indexes = [models.Index(fields=["centre", "implemented_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def target_label(self) -> str:
+        label = self.get_category_display()
+        return f"{label}: {self.product}" if self.product else label
