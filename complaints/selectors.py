@@ -27,9 +27,24 @@ from complaints.models import (
 from complaints.privacy import redact
 
 
-def problems_visible_to(*, user: User) -> QuerySet[Problem]:
+def caseload_of(*, user: User) -> frozenset[tuple[int, int]]:
+    """The (learner id, centre id) pairs of the enrolments the user assesses or verifies,
+    in one query. Enrolments are the portfolio's; they are reached through the user's
+    reverse relations so this app does not import portfolio. The pairs are few."""
+    if not user.is_authenticated:
+        return frozenset()
+    # order_by(): the enrolments' default ordering joins the centre and learner tables.
+    assessed = user.assessed_enrolments.order_by().values_list("learner_id", "centre_id")
+    verified = user.verified_enrolments.order_by().values_list("learner_id", "centre_id")
+    return frozenset(assessed.union(verified))
+
+
+def problems_visible_to(
+    *, user: User, caseload: frozenset[tuple[int, int]] | None = None
+) -> QuerySet[Problem]:
     """Problems a user may read: their own; their learners' at the centre where they assess
     or verify them; every problem of a centre they manage. Everyone else sees none.
+    `caseload`: caseload_of(user), when the caller has already read it.
 
     Only the conditions that can match are put in the query, so the common cases (a
     learner, a manager) are one indexed condition rather than an OR the planner cannot use
@@ -42,10 +57,7 @@ def problems_visible_to(*, user: User) -> QuerySet[Problem]:
         conditions.append(Q(centre_id__in=managed))
     if set(user_centre_ids(user=user, role=Role.LEARNER)) - set(managed):
         conditions.append(Q(learner=user))
-    # Enrolments are the portfolio's; they are reached through the user's reverse relations
-    # so this app does not import portfolio. The pairs are few (an assessor's caseload).
-    pairs = set(user.assessed_enrolments.values_list("learner_id", "centre_id"))
-    pairs |= set(user.verified_enrolments.values_list("learner_id", "centre_id"))
+    pairs = caseload_of(user=user) if caseload is None else caseload
     conditions.extend(
         Q(learner_id=learner_id, centre_id=centre_id)
         for learner_id, centre_id in sorted(pairs)
@@ -126,19 +138,28 @@ def problem_for_owner(*, user: User, pk: int) -> Problem:
     return problem
 
 
-def learners_visible_to(*, user: User) -> list[User]:
-    """The learners whose logs this user may read (themselves, caseload, managed centres)."""
+def learners_visible_to(
+    *, user: User, caseload: frozenset[tuple[int, int]] | None = None
+) -> list[User]:
+    """The learners whose logs this user may read (themselves, caseload, managed centres),
+    in one query at most. `caseload`: caseload_of(user), when the caller has already read
+    it."""
+    if not user.is_authenticated:
+        return []
     ids = {user.pk} if user_is_learner(user) else set()
-    ids |= set(user.assessed_enrolments.values_list("learner_id", flat=True))
-    ids |= set(user.verified_enrolments.values_list("learner_id", flat=True))
+    pairs = caseload_of(user=user) if caseload is None else caseload
+    ids |= {learner_id for learner_id, _ in pairs}
     managed = user_centre_ids(user=user, role=Role.MANAGER)
+    if not managed and ids <= {user.pk}:
+        return [user] if ids else []  # a learner reads their own log only
+    condition = Q(pk__in=ids)
     if managed:
-        ids |= set(
-            Membership.objects.filter(centre_id__in=managed, role=Role.LEARNER).values_list(
-                "user_id", flat=True
+        condition |= Q(
+            pk__in=Membership.objects.filter(centre_id__in=managed, role=Role.LEARNER).values(
+                "user_id"
             )
         )
-    return list(User.objects.filter(pk__in=ids).order_by("first_name", "last_name"))
+    return list(User.objects.filter(condition).order_by("first_name", "last_name", "username"))
 
 
 def problem_learner_centres(*, learner: User) -> list[Centre]:

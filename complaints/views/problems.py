@@ -18,8 +18,10 @@ EXPORT_FORMATS = {"csv", "xlsx"}
 
 
 def _filtered(request: HttpRequest) -> ProblemFilter:
-    learners = selectors.learners_visible_to(user=request.user)
-    queryset = selectors.problems_visible_to(user=request.user).select_related("centre", "learner")
+    caseload = selectors.caseload_of(user=request.user)
+    learners = selectors.learners_visible_to(user=request.user, caseload=caseload)
+    queryset = selectors.problems_visible_to(user=request.user, caseload=caseload)
+    queryset = queryset.select_related("centre", "learner")
     return ProblemFilter(request.GET, queryset=queryset, learners=learners)
 
 
