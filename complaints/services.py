@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
+from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -49,6 +51,15 @@ TRANSITIONS_NEEDING_A_NOTE = {Status.ESCALATED, Status.REOPENED}
 
 FREE_TEXT_FIELDS = ("description", "customer_expectation", "exception_what")
 ACTION_FREE_TEXT_FIELDS = ("description", "customer_words")
+
+
+def problem_log_notify(*, setting: str, arg: int) -> None:
+    """After the caller's transaction commits, start the task named by ``setting`` (the
+    analytics engine listens this way; the problem log imports nothing from it). A blank
+    setting means nobody listens."""
+    name = getattr(settings, setting, "")
+    if name:
+        transaction.on_commit(lambda: current_app.signature(name, args=[arg]).delay())
 
 
 def problem_numbers_reserve(*, centre: Centre, count: int) -> int:
@@ -126,6 +137,7 @@ def problem_create(*, centre: Centre, learner: User, **fields) -> Problem:
     )
     problem.full_clean()
     problem.save()
+    problem_log_notify(setting="CASEBOOK_PROBLEM_CHANGED_TASK", arg=problem.pk)
     return problem
 
 
@@ -150,6 +162,7 @@ def problem_update(*, problem: Problem, by: User, **fields) -> Problem:
     )
     locked.full_clean()
     locked.save()
+    problem_log_notify(setting="CASEBOOK_PROBLEM_CHANGED_TASK", arg=locked.pk)
     return locked
 
 

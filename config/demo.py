@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -17,8 +16,10 @@ from django.utils import timezone
 from accounts.models import Centre, Role, User
 from accounts.services import membership_grant
 from analytics.generator import GeneratorConfig, generate_log
-from complaints.models import Action, Problem
-from complaints.services import problems_bulk_create
+from analytics.models import AnalysisRun
+from analytics.services import analysis_run_execute
+from analytics.services.generated import StoredLog, generated_log_store
+from complaints.models import Problem
 from portfolio.models import Enrolment, Unit
 from portfolio.standard import DEFAULT_UNIT_PATH, standard_load
 
@@ -47,6 +48,8 @@ class DemoSummary:
     users_created: int
     problems_created: int
     actions_created: int
+    preventive_actions_created: int
+    analysed: bool
 
 
 @transaction.atomic
@@ -62,15 +65,27 @@ def demo_seed(*, today: datetime.date | None = None, days: int = DEMO_DAYS) -> D
     )
     people, created = _demo_people(centre=centre)
     _demo_enrolments(centre=centre, unit=unit, people=people)
-    problems, actions = 0, 0
+    stored = StoredLog(0, 0, 0)
     if not Problem.objects.filter(centre=centre).exists():
-        problems, actions = _demo_problem_log(
+        stored = _demo_problem_log(
             centre=centre,
             learners=[people[name] for name in DEMO_LEARNERS],
             today=today or timezone.localdate(),
             days=days,
         )
-    return DemoSummary(centre, created, problems, actions)
+    analysed = False
+    if stored.problems or not AnalysisRun.objects.filter(centre=centre).exists():
+        # The dashboard shows the engine's findings from the first page view.
+        transaction.on_commit(lambda: _demo_analysis(centre))
+        analysed = True
+    return DemoSummary(
+        centre, created, stored.problems, stored.actions, stored.preventive_actions, analysed
+    )
+
+
+def _demo_analysis(centre: Centre) -> None:
+    run = AnalysisRun.objects.create(centre=centre, trigger=AnalysisRun.Trigger.DEMO)
+    analysis_run_execute(run_id=run.pk)
 
 
 def _demo_people(*, centre: Centre) -> tuple[dict[str, User], int]:
@@ -110,7 +125,7 @@ def _demo_enrolments(*, centre: Centre, unit: Unit, people: dict[str, User]) -> 
 
 def _demo_problem_log(
     *, centre: Centre, learners: list[User], today: datetime.date, days: int
-) -> tuple[int, int]:
+) -> StoredLog:
     log = generate_log(
         GeneratorConfig(
             start=today - datetime.timedelta(days=days - 1),
@@ -120,67 +135,4 @@ def _demo_problem_log(
             n_learners=len(learners),
         )
     )
-    now = timezone.now()
-    frame = log.problems[log.problems["received_at"] <= now]
-    timeline = log.actions[log.actions["taken_at"] <= now]
-    learner_of = dict(zip(frame["row_id"], frame["learner_index"], strict=True))
-    actions_by_row: dict[int, list[Action]] = {}
-    for row in timeline.itertuples(index=False):
-        if row.row_id in learner_of:
-            actions_by_row.setdefault(row.row_id, []).append(
-                _action_from_row(row, learners[learner_of[row.row_id]])
-            )
-    problems, timelines = [], []
-    for row in frame.itertuples(index=False):
-        actions = actions_by_row.get(row.row_id, [])
-        problems.append(_problem_from_row(row, learners, first_response=_first_response(actions)))
-        timelines.append(actions)
-    problems_bulk_create(centre=centre, problems=problems, actions=timelines)
-    return len(problems), sum(len(a) for a in timelines)
-
-
-def _first_response(actions: list[Action]) -> datetime.datetime | None:
-    return min((a.taken_at for a in actions if a.kind != "note"), default=None)
-
-
-def _when(value) -> datetime.datetime | None:
-    return None if pd.isna(value) else value.to_pydatetime()
-
-
-def _problem_from_row(
-    row, learners: list[User], *, first_response: datetime.datetime | None
-) -> Problem:
-    received = _when(row.received_at)
-    resolved = _when(row.resolved_at)
-    return Problem(
-        learner=learners[row.learner_index],
-        received_at=received,
-        identified_by=row.identified_by,
-        customer_kind=row.customer_kind,
-        customer_ref=row.customer_ref,
-        channel=row.channel,
-        product=row.product,
-        category=row.category,
-        severity=row.severity,
-        customer_expectation=row.customer_expectation,
-        description=row.description,
-        within_authority=bool(row.within_authority),
-        status=row.status,
-        acknowledged_at=first_response if row.status != "new" else None,
-        resolved_at=resolved,
-        closed_at=resolved + datetime.timedelta(days=2)
-        if resolved and row.status == "closed"
-        else None,
-    )
-
-
-def _action_from_row(row, learner: User) -> Action:
-    return Action(
-        kind=row.kind,
-        taken_at=_when(row.taken_at),
-        taken_by=learner,
-        description=row.description,
-        with_whom=row.with_whom or "",
-        satisfaction_score=None if pd.isna(row.satisfaction_score) else int(row.satisfaction_score),
-        customer_words=row.customer_words or "",
-    )
+    return generated_log_store(centre=centre, learners=learners, log=log)

@@ -8,6 +8,8 @@ real services. Every variable is listed in .env.example.
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from config.env import (
     ConfigurationError,
     broker_url,
@@ -203,7 +205,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# The schedule as data. Each entry expires just before its next run, so a backlog after an
+# outage never piles up duplicate passes.
+CELERY_BEAT_SCHEDULE: dict = {
+    "analytics-nightly": {
+        "task": "analytics.nightly",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 23 * 3600},
+    },
+}
+
+# The problem log tells the analytics engine about changes by task name, after commit
+# (complaints imports nothing from analytics). Empty: nobody listens.
+CASEBOOK_PROBLEM_CHANGED_TASK = "analytics.problem_changed"
+CASEBOOK_PROBLEMS_IMPORTED_TASK = "analytics.problems_imported"
 
 LOGGING = {
     "version": 1,

@@ -39,6 +39,7 @@ from complaints.models import (
     CategoryMapping,
     ImportJob,
 )
+from complaints.services import problem_log_notify
 
 logger = logging.getLogger(__name__)
 
@@ -402,9 +403,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     except Exception:
         logger.exception("Import %s failed", job.pk)
         return _run_failed(job, RUN_TROUBLE)
-    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(
+    finished = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(
         state=ImportJob.State.DONE, finished_at=timezone.now()
     )
+    if finished:
+        # One full analysis of the centre's log, instead of an update per imported row.
+        problem_log_notify(setting="CASEBOOK_PROBLEMS_IMPORTED_TASK", arg=job.centre_id)
     # The rows are in the log: keep no copy of the company's file.
     storage.files_delete(job)
     job.refresh_from_db()

@@ -15,8 +15,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Demo centre '{summary.centre.slug}': {summary.users_created} user(s) created, "
-            f"{summary.problems_created} problem(s) and {summary.actions_created} action(s) added."
+            f"{summary.problems_created} problem(s), {summary.actions_created} action(s) and "
+            f"{summary.preventive_actions_created} preventive action(s) added."
         )
+        if summary.analysed:
+            self.stdout.write("The analytics engine has analysed the demo log.")
         self.stdout.write(
             f"Demo users (password {settings.DEMO_PASSWORD!r}): "
             + ", ".join(username for username, *_ in DEMO_PEOPLE[:5])

@@ -1,0 +1,281 @@
+"""Reads for the analytics engine: the one place where the ORM meets pandas, and the stored
+results as pages and commands show them."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from accounts.models import Centre
+from analytics.models import (
+    AnalysisRun,
+    Effectiveness,
+    RecurringCandidate,
+    SeriesCount,
+    Signal,
+)
+from complaints.models import Problem
+
+# Everything any step of a full pass reads. Text is the bulk of the bytes; a caller that does
+# not group leaves "description" out.
+FRAME_COLUMNS = (
+    "id",
+    "received_at",
+    "category",
+    "product",
+    "channel",
+    "identified_by",
+    "root_cause_category",
+    "learner_id",
+    "description",
+)
+CATEGORICAL = ("category", "product", "channel", "identified_by", "root_cause_category")
+
+
+def problem_frame(
+    *,
+    centre_id: int,
+    columns: Sequence[str] = FRAME_COLUMNS,
+    received_from: datetime.datetime | None = None,
+    received_before: datetime.datetime | None = None,
+    category: str | None = None,
+    product: str | None = None,
+) -> pd.DataFrame:
+    """A centre's problems as a DataFrame: ``received_at`` as UTC datetimes, the choice
+    columns as categoricals, only the columns asked for.
+
+    On PostgreSQL the rows stream through ``COPY … TO STDOUT`` (times as epoch microseconds,
+    so pandas reads integers, not timestamp strings); elsewhere through ``values_list``.
+    """
+    queryset = Problem.objects.filter(centre_id=centre_id)
+    if received_from is not None:
+        queryset = queryset.filter(received_at__gte=received_from)
+    if received_before is not None:
+        queryset = queryset.filter(received_at__lt=received_before)
+    if category is not None:
+        queryset = queryset.filter(category=category)
+    if product is not None:
+        queryset = queryset.filter(product=product)
+    if connection.vendor == "postgresql":
+        frame = _frame_by_copy(queryset, columns)
+    else:
+        frame = pd.DataFrame.from_records(
+            list(queryset.order_by().values_list(*columns)), columns=list(columns)
+        )
+        if "received_at" in frame:
+            frame["received_at"] = pd.to_datetime(frame["received_at"], utc=True)
+    return _typed(frame, columns)
+
+
+def _frame_by_copy(queryset: QuerySet, columns: Sequence[str]) -> pd.DataFrame:
+    selected = [
+        "(extract(epoch from received_at) * 1000000)::bigint" if c == "received_at" else c
+        for c in columns
+    ]
+    inner = queryset.order_by().values_list("id")
+    sql, params = inner.query.sql_with_params()
+    where = sql[sql.index(" FROM ") :]
+    with connection.cursor() as cursor:
+        query = cursor.mogrify(f"SELECT {', '.join(selected)}{where}", params).decode()
+        buffer = io.BytesIO()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+    buffer.seek(0)
+    frame = pd.read_csv(
+        buffer,
+        names=list(columns),
+        header=None,
+        keep_default_na=False,
+        na_values={"learner_id": [""]},
+        dtype={c: "string" for c in ("description",) if c in columns},
+    )
+    if "received_at" in frame:
+        frame["received_at"] = pd.to_datetime(frame["received_at"], unit="us", utc=True)
+    return frame
+
+
+def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    for column in columns:
+        if column in CATEGORICAL:
+            frame[column] = frame[column].fillna("").astype(str).astype("category")
+        elif column == "description":
+            frame[column] = frame[column].fillna("").astype(str)
+        elif column in ("id", "learner_id"):
+            frame[column] = frame[column].astype(np.int64)
+    if "received_at" in frame and frame.empty:
+        frame["received_at"] = pd.to_datetime(frame["received_at"], utc=True)
+    return frame
+
+
+def local_day_bounds(
+    first: datetime.date, last: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """Aware datetimes for local midnight on ``first`` and after ``last`` (inclusive)."""
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(first, datetime.time(), tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
+    return start, end
+
+
+def series_days(
+    *, centre_id: int, dimension: str, key: str | None = None, since: datetime.date | None = None
+) -> pd.DataFrame:
+    """Daily counts of one series (or all keys of a dimension) from the stored counts."""
+    queryset = SeriesCount.objects.filter(centre_id=centre_id, dimension=dimension)
+    if key is not None:
+        queryset = queryset.filter(key=key)
+    if since is not None:
+        queryset = queryset.filter(day__gte=since)
+    return pd.DataFrame.from_records(
+        list(queryset.values_list("key", "day", "count")), columns=["key", "day", "count"]
+    )
+
+
+def series_weeks(
+    *, centre_id: int, dimensions: Sequence[str], since: datetime.date | None = None
+) -> pd.DataFrame:
+    """Weekly totals (weeks from Monday) of every series of the dimensions, summed in SQL."""
+    queryset = SeriesCount.objects.filter(centre_id=centre_id, dimension__in=dimensions)
+    if since is not None:
+        queryset = queryset.filter(day__gte=since)
+    rows = (
+        queryset.annotate(week=TruncWeek("day"))
+        .values_list("dimension", "key", "week")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["dimension", "key", "week", "count"])
+    frame["week"] = pd.to_datetime(frame["week"]).dt.date if not frame.empty else frame["week"]
+    return frame
+
+
+def signal_problem_ids(*, signal: Signal) -> list[int]:
+    """The problems counted in a signal's series and period."""
+    start, end = local_day_bounds(signal.period_start, signal.period_end)
+    return list(
+        Problem.objects.filter(
+            centre_id=signal.centre_id,
+            received_at__gte=start,
+            received_at__lt=end,
+            **{signal.dimension: signal.key},
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def active_signals(*, centre: Centre) -> QuerySet[Signal]:
+    return Signal.objects.filter(centre=centre, active=True).order_by(
+        "-period_start", "granularity", "-score"
+    )
+
+
+def open_candidates(*, centre: Centre) -> QuerySet[RecurringCandidate]:
+    return RecurringCandidate.objects.filter(
+        centre=centre, status=RecurringCandidate.Status.PROPOSED
+    ).order_by("-last_at", "-pk")
+
+
+def recent_runs(*, centre_ids: Sequence[int], limit: int = 50) -> QuerySet[AnalysisRun]:
+    return AnalysisRun.objects.filter(centre_id__in=centre_ids).select_related(
+        "centre", "requested_by"
+    )[:limit]
+
+
+def signals_for_output(*, centre: Centre, since: datetime.date | None = None) -> list[dict]:
+    """The centre's active signals and open repeated-problem candidates, one dict each, in
+    the documented JSON shape of ``manage.py detect_trends --json``."""
+    signals = active_signals(centre=centre).order_by("period_start", "dimension", "key")
+    if since is not None:
+        signals = signals.filter(period_end__gte=since)
+    out = [
+        {
+            "kind": "spike",
+            "dimension": s.dimension,
+            "key": s.key,
+            "granularity": s.granularity,
+            "period_start": s.period_start.isoformat(),
+            "period_end": s.period_end.isoformat(),
+            "observed": s.observed,
+            "expected": round(s.expected, 3),
+            "threshold": round(s.threshold, 3),
+            "score": round(s.score, 3),
+            "p_value": s.p_value,
+            "q_value": s.q_value,
+            "method": s.method,
+            "problem_ids": signal_problem_ids(signal=s),
+        }
+        for s in signals
+    ]
+    candidates = open_candidates(centre=centre).order_by("first_at", "pk")
+    if since is not None:
+        candidates = candidates.filter(last_at__date__gte=since)
+    for c in candidates.prefetch_related("incidents"):
+        out.append(
+            {
+                "kind": "recurring",
+                "dimension": "category_product",
+                "key": f"{c.category}|{c.product}",
+                "granularity": None,
+                "period_start": timezone.localdate(c.first_at).isoformat(),
+                "period_end": timezone.localdate(c.last_at).isoformat(),
+                "observed": c.size,
+                "expected": None,
+                "threshold": None,
+                "score": round(c.cohesion, 3),
+                "p_value": None,
+                "q_value": None,
+                "method": "tfidf_cosine_blocked",
+                "shared_words": c.shared_words,
+                "problem_ids": sorted(p.pk for p in c.incidents.all()),
+            }
+        )
+    return out
+
+
+def run_in_progress(*, centre: Centre) -> AnalysisRun | None:
+    """A queued or running full pass of the centre, if one was asked for in the last hour
+    (an older one's worker died; the next request starts afresh)."""
+    recent = timezone.now() - datetime.timedelta(hours=1)
+    return (
+        AnalysisRun.objects.filter(
+            centre=centre,
+            scope=AnalysisRun.Scope.FULL,
+            status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING],
+            created_at__gte=recent,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def centre_findings(*, centre: Centre, weeks: int = 12, runs: int = 10) -> dict:
+    """What a manager's analysis page shows for one centre: recent runs, the spikes of the
+    last ``weeks`` weeks, open repeated-problem candidates, preventive-action results."""
+    since = timezone.localdate() - datetime.timedelta(weeks=weeks)
+    latest = (
+        AnalysisRun.objects.filter(centre=centre, scope=AnalysisRun.Scope.FULL)
+        .select_related("requested_by")
+        .order_by("-created_at")[:runs]
+    )
+    return {
+        "centre": centre,
+        "runs": list(latest),
+        "in_progress": run_in_progress(centre=centre),
+        "weeks": weeks,
+        "signals": list(active_signals(centre=centre).filter(period_end__gte=since)[:50]),
+        "candidates": list(open_candidates(centre=centre)[:20]),
+        "candidate_count": open_candidates(centre=centre).count(),
+        "effects": list(
+            Effectiveness.objects.filter(action__centre=centre)
+            .select_related("action", "action__learner")
+            .order_by("-action__implemented_on")
+        ),
+    }

@@ -1,0 +1,19 @@
+"""Writes of the analytics engine: runs (request, claim, execute) and the passes behind them."""
+
+from analytics.services.runs import (
+    analysis_incremental,
+    analysis_request,
+    analysis_request_nightly,
+    analysis_run_claim,
+    analysis_run_execute,
+    analysis_run_fail,
+)
+
+__all__ = [
+    "analysis_incremental",
+    "analysis_request",
+    "analysis_request_nightly",
+    "analysis_run_claim",
+    "analysis_run_execute",
+    "analysis_run_fail",
+]

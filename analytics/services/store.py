@@ -1,0 +1,342 @@
+"""Writes of the engine's results. Each is an upsert keyed by a unique constraint, run inside
+the caller's transaction while it holds the centre's analysis lock."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Centre
+from analytics.engine.counts import CountMatrix
+from analytics.engine.effectiveness import Effect
+from analytics.engine.grouping import ProblemGroup
+from analytics.engine.pareto import ParetoRow
+from analytics.engine.surveillance import benjamini_hochberg
+from analytics.models import (
+    AnalysisRun,
+    AnalysisSettings,
+    CandidateIncident,
+    Effectiveness,
+    ParetoTable,
+    RecurringCandidate,
+    SeriesCount,
+    Signal,
+)
+from complaints.models import PreventiveAction
+
+SIGNAL_FIELDS = (
+    "period_end",
+    "observed",
+    "expected",
+    "threshold",
+    "score",
+    "p_value",
+    "q_value",
+    "method",
+    "baseline_start",
+    "baseline_end",
+    "active",
+)
+
+
+def centre_lock(*, centre: Centre) -> AnalysisSettings:
+    """Take the centre's analysis lock (its settings row) until the transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("centre_lock must run inside a transaction")
+    AnalysisSettings.objects.get_or_create(centre=centre)
+    return AnalysisSettings.objects.select_for_update().get(centre=centre)
+
+
+def counts_replace(*, centre: Centre, matrix: CountMatrix) -> int:
+    """Replace all of a centre's daily series counts with the matrix's non-zero cells."""
+    SeriesCount.objects.filter(centre=centre).delete()
+    rows = _count_rows(matrix)
+    _insert_counts(centre.pk, rows)
+    return len(rows)
+
+
+def counts_replace_all_empty(*, centre: Centre) -> None:
+    SeriesCount.objects.filter(centre=centre).delete()
+
+
+def counts_replace_day(*, centre: Centre, day: datetime.date, counts: dict) -> int:
+    """Replace one local day's counts: ``counts`` maps (dimension, key) to a count."""
+    SeriesCount.objects.filter(centre=centre, day=day).delete()
+    rows = [(d, k, day, n) for (d, k), n in counts.items() if n > 0]
+    _insert_counts(centre.pk, rows)
+    return len(rows)
+
+
+def _count_rows(matrix: CountMatrix) -> list[tuple]:
+    series, period = np.nonzero(matrix.counts)
+    days = matrix.periods.astype("datetime64[D]").astype(object)
+    return [
+        (matrix.dimensions[s], matrix.keys[s], days[p], int(matrix.counts[s, p]))
+        for s, p in zip(series.tolist(), period.tolist(), strict=True)
+    ]
+
+
+def _insert_counts(centre_id: int, rows: Sequence[tuple]) -> None:
+    if connection.vendor == "postgresql" and len(rows) > 1000:
+        frame = pd.DataFrame(rows, columns=["dimension", "key", "day", "count"])
+        frame.insert(0, "centre_id", centre_id)
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False)
+        buffer.seek(0)
+        table = SeriesCount._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {table} (centre_id, dimension, key, day, count) FROM STDIN WITH (FORMAT csv)",
+                buffer,
+            )
+        return
+    SeriesCount.objects.bulk_create(
+        [
+            SeriesCount(centre_id=centre_id, dimension=d, key=k, day=day, count=n)
+            for d, k, day, n in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def signals_store(
+    *,
+    centre: Centre,
+    run: AnalysisRun,
+    tested: pd.DataFrame,
+    periods: Iterable[tuple[str, datetime.date]] | None = None,
+) -> dict:
+    """Upsert the alarms among the tested (series, period) rows and retire stored signals
+    that no longer fire. ``periods`` limits the retiring to the (granularity, period_start)
+    pairs that were re-tested (incremental update); None retires across the whole centre."""
+    alarms = tested[tested["alarm"]] if not tested.empty else tested
+    objects = [_signal(centre, run, row) for row in alarms.itertuples(index=False)]
+    Signal.objects.bulk_create(
+        objects,
+        update_conflicts=True,
+        unique_fields=["centre", "dimension", "key", "granularity", "period_start"],
+        update_fields=[*SIGNAL_FIELDS, "updated_at"],
+        batch_size=1000,
+    )
+    firing = {(s.dimension, s.key, s.granularity, s.period_start) for s in objects}
+    stale = Signal.objects.filter(centre=centre, active=True)
+    if periods is not None:
+        periods = list(periods)
+        if not periods:
+            return {"signals": len(objects), "retired": 0}
+        stale = stale.filter(
+            granularity__in={g for g, _ in periods}, period_start__in={p for _, p in periods}
+        )
+    retire = [
+        pk
+        for pk, *key in stale.values_list("pk", "dimension", "key", "granularity", "period_start")
+        if tuple(key) not in firing
+    ]
+    Signal.objects.filter(pk__in=retire).update(active=False, updated_at=timezone.now())
+    return {"signals": len(objects), "retired": len(retire)}
+
+
+def _signal(centre: Centre, run: AnalysisRun, row) -> Signal:
+    return Signal(
+        centre=centre,
+        dimension=row.dimension,
+        key=row.key,
+        granularity=row.granularity,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        observed=int(row.observed),
+        expected=float(row.expected),
+        threshold=float(row.threshold),
+        score=_finite(row.score),
+        p_value=_finite(row.p_value),
+        q_value=None if pd.isna(row.q_value) else float(row.q_value),
+        method=row.method,
+        baseline_start=_date_or_none(row.baseline_start),
+        baseline_end=_date_or_none(row.baseline_end),
+        active=True,
+        first_run=run,
+    )
+
+
+def _finite(value) -> float:
+    value = float(value)
+    if np.isnan(value):
+        return 0.0
+    return float(np.clip(value, -1e12, 1e12))
+
+
+def _date_or_none(value) -> datetime.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def candidates_store(
+    *,
+    centre: Centre,
+    matched: Sequence[tuple[int | None, ProblemGroup]],
+) -> dict:
+    """Create the new candidates and update the matched ones (members, dates, words). A
+    dismissed or confirmed candidate keeps its status: a dismissed group is never proposed
+    again, whatever joins it."""
+    existing = RecurringCandidate.objects.in_bulk([cid for cid, _ in matched if cid is not None])
+    created, updated = [], []
+    for cid, group in matched:
+        candidate = existing.get(cid) if cid is not None else None
+        if candidate is None:
+            candidate = RecurringCandidate(centre=centre)
+            created.append((candidate, group))
+        else:
+            updated.append((candidate, group))
+        _apply_group(candidate, group)
+    RecurringCandidate.objects.bulk_create([c for c, _ in created], batch_size=1000)
+    RecurringCandidate.objects.bulk_update(
+        [c for c, _ in updated],
+        [
+            "size",
+            "first_at",
+            "last_at",
+            "shared_words",
+            "cohesion",
+            "category",
+            "product",
+            "updated_at",
+        ],
+        batch_size=1000,
+    )
+    changed = _incidents_sync([(c, g) for c, g in created + updated])
+    return {"candidates_new": len(created), "candidates_updated": len(updated), **changed}
+
+
+def candidate_join(
+    *, centre: Centre, problem: dict, neighbours: Sequence[int]
+) -> RecurringCandidate | None:
+    """Add a problem to the candidate that holds most of its similar neighbours (ties: the
+    older candidate), widening its dates; None when no candidate holds any of them."""
+    if not neighbours:
+        return None
+    holders = CandidateIncident.objects.filter(
+        candidate__centre=centre, problem_id__in=neighbours
+    ).values_list("candidate_id", flat=True)
+    if not holders:
+        return None
+    tally: dict[int, int] = {}
+    for cid in holders:
+        tally[cid] = tally.get(cid, 0) + 1
+    best = min(tally, key=lambda cid: (-tally[cid], cid))
+    candidate = RecurringCandidate.objects.select_for_update().get(pk=best)
+    _, added = CandidateIncident.objects.get_or_create(
+        candidate=candidate, problem_id=problem["id"]
+    )
+    if added:
+        candidate.size += 1
+        candidate.first_at = min(candidate.first_at, problem["received_at"])
+        candidate.last_at = max(candidate.last_at, problem["received_at"])
+        candidate.save(update_fields=["size", "first_at", "last_at", "updated_at"])
+    return candidate
+
+
+def _apply_group(candidate: RecurringCandidate, group: ProblemGroup) -> None:
+    candidate.category = group.category
+    candidate.product = group.product
+    candidate.size = len(group.problem_ids)
+    candidate.first_at = group.first_at
+    candidate.last_at = group.last_at
+    candidate.shared_words = list(group.shared_words)
+    candidate.cohesion = float(group.cohesion)
+    candidate.updated_at = timezone.now()
+
+
+def _incidents_sync(pairs: Sequence[tuple[RecurringCandidate, ProblemGroup]]) -> dict:
+    ids = [c.pk for c, _ in pairs]
+    current: dict[int, set[int]] = {pk: set() for pk in ids}
+    for cid, pid in CandidateIncident.objects.filter(candidate_id__in=ids).values_list(
+        "candidate_id", "problem_id"
+    ):
+        current[cid].add(pid)
+    add, remove = [], []
+    for candidate, group in pairs:
+        wanted = set(group.problem_ids)
+        have = current[candidate.pk]
+        add.extend(
+            CandidateIncident(candidate_id=candidate.pk, problem_id=p)
+            for p in sorted(wanted - have)
+        )
+        remove.extend((candidate.pk, p) for p in have - wanted)
+    CandidateIncident.objects.bulk_create(add, batch_size=5000, ignore_conflicts=True)
+    for cid, pid in remove:
+        CandidateIncident.objects.filter(candidate_id=cid, problem_id=pid).delete()
+    return {"incidents_added": len(add), "incidents_removed": len(remove)}
+
+
+def effectiveness_store(*, action: PreventiveAction, effect: Effect) -> Effectiveness:
+    test = effect.test
+    values = {
+        "computed_at": timezone.now(),
+        "before_start": effect.windows.before_start,
+        "before_end": effect.windows.before_end,
+        "after_start": effect.windows.after_start,
+        "after_end": effect.windows.after_end,
+        "count_before": test.count_before if test else None,
+        "count_after": test.count_after if test else None,
+        "exposure_before": test.exposure_before if test else None,
+        "exposure_after": test.exposure_after if test else None,
+        "adjusted_for_volume": effect.adjusted_for_volume,
+        "rate_ratio": _finite_or_none(test.rate_ratio) if test else None,
+        "ci_low": _finite_or_none(test.ci_low) if test else None,
+        "ci_high": _finite_or_none(test.ci_high) if test else None,
+        "p_value": test.p_value if test else None,
+        "dispersion": test.dispersion if test else 1.0,
+        "verdict": effect.verdict,
+        "summary": effect.summary,
+    }
+    result, _ = Effectiveness.objects.update_or_create(action=action, defaults=values)
+    return result
+
+
+def effectiveness_adjust_q(*, centre: Centre) -> None:
+    """Benjamini–Hochberg across the centre's tested actions (their one-sided p-values)."""
+    results = list(
+        Effectiveness.objects.filter(action__centre=centre, p_value__isnull=False).only(
+            "pk", "p_value"
+        )
+    )
+    if not results:
+        return
+    q = benjamini_hochberg(np.array([r.p_value for r in results], dtype=float))
+    for result, value in zip(results, q, strict=True):
+        result.q_value = float(value)
+    Effectiveness.objects.bulk_update(results, ["q_value"])
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def pareto_store(
+    *, centre: Centre, dimension: str, window_days: int, rows: Sequence[ParetoRow]
+) -> None:
+    ParetoTable.objects.update_or_create(
+        centre=centre,
+        dimension=dimension,
+        window_days=window_days,
+        defaults={
+            "rows": [
+                {
+                    "value": r.value,
+                    "count": r.count,
+                    "share": round(r.share, 6),
+                    "cumulative_share": round(r.cumulative_share, 6),
+                    "vital_few": r.vital_few,
+                }
+                for r in rows
+            ],
+            "computed_at": timezone.now(),
+        },
+    )

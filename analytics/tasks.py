@@ -1,0 +1,64 @@
+"""Background jobs of the analytics engine. Thin: each takes an id and calls one service.
+
+Acknowledged late (a job whose worker died is delivered again), retried only when the
+database went away, with back-off; results are upserted, so a re-run or a duplicated
+delivery leaves one set of results.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+
+from accounts.models import Centre
+from analytics import services
+from analytics.models import AnalysisRun
+from analytics.services.runs import TRANSIENT
+
+
+class _AnalysisTask(DjangoTask):
+    autoretry_for = TRANSIENT
+    retry_backoff = True
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 5
+    acks_late = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        if self.name == analysis_run_task.name and args:
+            services.analysis_run_fail(run_id=args[0], reason=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=_AnalysisTask, name="analytics.run")
+def analysis_run_task(run_id: int) -> str:
+    """Execute one recorded run (full pass or incremental update)."""
+    run = services.analysis_run_execute(run_id=run_id)
+    if run is None:
+        return f"analysis run {run_id}: gone or already finished; nothing to do"
+    return f"analysis run {run_id}: {run.get_status_display()} in {run.duration_ms} ms"
+
+
+@shared_task(base=_AnalysisTask, name="analytics.problem_changed")
+def problem_changed_task(problem_id: int) -> str:
+    """A problem was logged or changed: update the series and groups it touches."""
+    run = services.analysis_incremental(problem_id=problem_id)
+    if run is None:
+        return f"problem {problem_id}: gone; nothing to do"
+    return f"problem {problem_id}: incremental run {run.pk}, {run.get_status_display()}"
+
+
+@shared_task(base=_AnalysisTask, name="analytics.problems_imported")
+def problems_imported_task(centre_id: int) -> str:
+    """An import finished: one full pass instead of an update per row."""
+    centre = Centre.objects.filter(pk=centre_id).first()
+    if centre is None:
+        return f"centre {centre_id}: gone; nothing to do"
+    run = services.analysis_request(centre=centre, trigger=AnalysisRun.Trigger.IMPORT)
+    return f"centre {centre_id}: full run {run.pk} queued"
+
+
+@shared_task(base=_AnalysisTask, name="analytics.nightly")
+def nightly_task() -> str:
+    """Beat's nightly full pass: one queued run per centre that has problems."""
+    runs = services.analysis_request_nightly()
+    return f"{len(runs)} nightly run(s) queued"

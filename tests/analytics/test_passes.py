@@ -1,0 +1,221 @@
+"""The engine's full pass and incremental update against the database: what they store,
+and that running them again (or after a crash) leaves exactly one set of results."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from analytics.models import (
+    AnalysisRun,
+    CandidateIncident,
+    Effectiveness,
+    ParetoTable,
+    RecurringCandidate,
+    SeriesCount,
+    Signal,
+)
+from analytics.services import analysis_run_execute, store
+from complaints.models import Problem
+from complaints.services import problem_create
+from tests.analytics.conftest import full_run
+
+
+def _results() -> dict:
+    return {
+        "counts": SeriesCount.objects.count(),
+        "signals": sorted(
+            Signal.objects.filter(active=True).values_list(
+                "dimension", "key", "granularity", "period_start"
+            )
+        ),
+        "candidates": sorted(RecurringCandidate.objects.values_list("pk", "size", "status")),
+        "incidents": CandidateIncident.objects.count(),
+        "effects": sorted(Effectiveness.objects.values_list("action_id", "verdict", "p_value")),
+        "pareto": ParetoTable.objects.count(),
+    }
+
+
+def test_a_full_pass_counts_every_problem_once_per_dimension(centre, generated):
+    run = full_run(centre)
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    for dimension in ("category", "product", "channel", "identified_by", "category_product"):
+        total = sum(
+            SeriesCount.objects.filter(centre=centre, dimension=dimension).values_list(
+                "count", flat=True
+            )
+        )
+        assert total == generated.problems, dimension
+    assert run.counts["problems"] == generated.problems
+    assert set(run.timings) >= {"read", "counts", "spikes", "grouping", "write", "effectiveness"}
+
+
+def test_a_full_pass_finds_the_injected_spikes(centre, generated):
+    full_run(centre)
+    found = 0
+    for spike in generated.log.spikes:
+        hits = Signal.objects.filter(
+            centre=centre,
+            dimension=spike.dimension,
+            key=spike.key,
+            active=True,
+            period_end__gte=spike.start,
+            period_start__lte=spike.end + datetime.timedelta(days=7),
+        )
+        found += hits.exists()
+    assert found >= len(generated.log.spikes) - 1 >= 1
+
+
+def test_a_full_pass_proposes_the_injected_clusters_as_repeated_problems(centre, generated):
+    full_run(centre)
+    candidates = list(
+        RecurringCandidate.objects.filter(centre=centre).prefetch_related("incidents")
+    )
+    assert candidates
+    for cluster in generated.log.clusters:
+        theme = {w.lower() for w in cluster.theme_words}
+        matching = [
+            c
+            for c in candidates
+            if c.product == cluster.product
+            and theme & set(" ".join(c.shared_words).lower().split())
+        ]
+        assert matching, f"cluster {cluster.theme_words} on {cluster.product} not proposed"
+        # At least two thirds of the injected incidents in one candidate.
+        assert 3 * max(c.size for c in matching) >= 2 * len(cluster.row_ids)
+
+
+def test_running_the_full_pass_twice_leaves_one_set_of_results(centre, generated):
+    full_run(centre)
+    first = _results()
+    full_run(centre)
+    assert _results() == first
+    assert AnalysisRun.objects.filter(status=AnalysisRun.Status.SUCCEEDED).count() == 2
+
+
+def test_a_dismissed_candidate_stays_dismissed_and_is_not_proposed_again(centre, generated):
+    full_run(centre)
+    candidate = RecurringCandidate.objects.filter(centre=centre).order_by("pk").first()
+    candidate.status = RecurringCandidate.Status.DISMISSED
+    candidate.dismissed_reason = "A known supplier issue, already handled."
+    candidate.save()
+    members = set(candidate.incidents.values_list("pk", flat=True))
+    full_run(centre)
+    candidate.refresh_from_db()
+    assert candidate.status == RecurringCandidate.Status.DISMISSED
+    proposed_again = RecurringCandidate.objects.filter(
+        centre=centre, status=RecurringCandidate.Status.PROPOSED, incidents__in=members
+    )
+    assert not proposed_again.exists()
+
+
+def test_a_run_that_dies_while_writing_changes_nothing_and_a_rerun_writes_one_set(
+    centre, generated, monkeypatch
+):
+    full_run(centre)
+    before = _results()
+    problem = Problem.objects.filter(centre=centre).order_by("-received_at").first()
+    Problem.objects.filter(pk=problem.pk).update(product="A product nobody sells")
+
+    def die(**kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(store, "pareto_store", die)
+    crashed = full_run(centre)
+    assert crashed.status == AnalysisRun.Status.FAILED
+    assert "worker killed" in crashed.error
+    assert _results() == before  # the counts written before the crash were rolled back
+    monkeypatch.undo()
+    assert full_run(centre).status == AnalysisRun.Status.SUCCEEDED
+    assert SeriesCount.objects.filter(key="A product nobody sells").exists()
+    assert AnalysisRun.objects.filter(status=AnalysisRun.Status.SUCCEEDED).count() == 2
+
+
+def test_a_duplicated_delivery_of_a_finished_run_does_nothing(centre, generated):
+    run = full_run(centre)
+    assert analysis_run_execute(run_id=run.pk) is None
+    assert AnalysisRun.objects.get(pk=run.pk).attempts == 1
+
+
+def test_a_run_left_running_by_a_dead_worker_is_taken_up_again(centre, generated):
+    run = AnalysisRun.objects.create(
+        centre=centre,
+        trigger=AnalysisRun.Trigger.NIGHTLY,
+        status=AnalysisRun.Status.RUNNING,
+        attempts=1,
+        started_at=timezone.now() - datetime.timedelta(minutes=30),
+    )
+    finished = analysis_run_execute(run_id=run.pk)
+    assert finished.status == AnalysisRun.Status.SUCCEEDED
+    assert AnalysisRun.objects.get(pk=run.pk).attempts == 2
+
+
+def test_a_database_that_went_away_is_left_to_the_task_to_retry(centre, generated, monkeypatch):
+    def gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("analytics.selectors.problem_frame", gone)
+    run = AnalysisRun.objects.create(centre=centre, trigger=AnalysisRun.Trigger.NIGHTLY)
+    with pytest.raises(OperationalError):
+        analysis_run_execute(run_id=run.pk)
+    assert AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.RUNNING
+
+
+def test_an_empty_log_is_analysed_without_error(centre):
+    run = full_run(centre)
+    assert run.status == AnalysisRun.Status.SUCCEEDED
+    assert run.counts["problems"] == 0
+
+
+def test_preventive_actions_get_a_measured_result_with_a_plain_verdict(centre, learner):
+    from tests.analytics.conftest import store_generated
+
+    truth = store_generated(
+        centre, [learner], days=540, mean_per_day=20, actions_effective=1, actions_null=1
+    )
+    full_run(centre)
+    results = {e.action.product: e for e in Effectiveness.objects.select_related("action")}
+    assert len(results) == len(truth.log.preventive_actions) == 2
+    for action in truth.log.preventive_actions:
+        result = results[action.product]
+        assert result.summary
+        assert result.q_value is not None or result.p_value is None
+        if action.effective:
+            assert result.verdict == "effective", result.summary
+            assert result.summary.startswith("Effective: down ")
+
+
+def test_a_new_problem_updates_its_day_and_joins_its_repeated_problem(
+    centre, learner, generated, django_capture_on_commit_callbacks
+):
+    full_run(centre)
+    candidate = RecurringCandidate.objects.filter(centre=centre).order_by("-last_at").first()
+    member = candidate.incidents.order_by("-received_at").first()
+    received = member.received_at + datetime.timedelta(minutes=30)
+    day = timezone.localdate(received)
+    before = (
+        SeriesCount.objects.filter(centre=centre, dimension="product", key=member.product, day=day)
+        .values_list("count", flat=True)
+        .first()
+        or 0
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        new = problem_create(
+            centre=centre,
+            learner=learner,
+            received_at=received,
+            identified_by=member.identified_by,
+            channel=member.channel,
+            product=member.product,
+            category=member.category,
+            description=member.description,
+        )
+    run = AnalysisRun.objects.get(scope=AnalysisRun.Scope.INCREMENTAL, problem_id=new.pk)
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    after = SeriesCount.objects.get(centre=centre, dimension="product", key=member.product, day=day)
+    assert after.count == before + 1
+    joined = RecurringCandidate.objects.filter(incidents=new)
+    assert joined.count() == 1

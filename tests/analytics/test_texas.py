@@ -1,0 +1,69 @@
+"""The real Texas complaint log, imported as a company export and analysed: the Hurricane
+Harvey rise in Homeowners complaints from mid-September 2017 is flagged, and the
+Harvey-tagged complaints are grouped as a repeated problem.
+
+Data: tests/data/analytics/tx_tdi_complaints_harvey.csv (see tests/data/README.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from analytics.models import RecurringCandidate, Signal
+from complaints.models import Problem
+
+HARVEY = Path(__file__).resolve().parents[1] / "data" / "analytics" / "tx_tdi_complaints_harvey.csv"
+ROWS = 8950
+
+
+@pytest.fixture
+def texas(centre, learner, settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    out = StringIO()
+    call_command("import_problems", str(HARVEY), "--centre", "harbour", stdout=out)
+    assert f"imported {ROWS}" in out.getvalue()
+    return centre
+
+
+def test_the_harvey_rise_in_homeowners_complaints_is_flagged_from_september_2017(texas):
+    out = StringIO()
+    call_command("detect_trends", "--centre", "harbour", "--json", stdout=out)
+    spikes = [
+        s
+        for s in json.loads(out.getvalue())
+        if s["kind"] == "spike" and s["dimension"] == "product" and s["key"] == "Homeowners"
+    ]
+    starts = sorted(datetime.date.fromisoformat(s["period_start"]) for s in spikes)
+    in_harvey = [d for d in starts if datetime.date(2017, 9, 4) <= d <= datetime.date(2017, 9, 30)]
+    assert in_harvey, f"Homeowners signals: {starts}"
+    before = [d for d in starts if d < datetime.date(2017, 8, 1)]
+    assert len(before) <= 1, before
+
+
+def test_the_harvey_tagged_complaints_are_grouped(texas):
+    call_command("detect_trends", "--centre", "harbour", stdout=StringIO())
+    tagged = set(
+        Problem.objects.filter(
+            centre=texas, product="Homeowners", description__icontains="Hurricane Harvey"
+        ).values_list("pk", flat=True)
+    )
+    assert len(tagged) > 500
+    harvey_groups = [
+        c
+        for c in RecurringCandidate.objects.filter(centre=texas, product="Homeowners")
+        if any("harvey" in w.lower() for w in c.shared_words)
+    ]
+    assert harvey_groups
+    grouped = set()
+    for candidate in harvey_groups:
+        members = set(candidate.incidents.values_list("pk", flat=True))
+        assert len(members & tagged) >= 0.8 * len(members)
+        grouped |= members & tagged
+    assert len(grouped) >= 0.7 * len(tagged)
+    assert Signal.objects.filter(centre=texas).exists()
