@@ -23,6 +23,11 @@ class AnalysisSettings(models.Model):
     group_window_days = models.PositiveSmallIntegerField(
         default=90, help_text="Repeated problems: incidents within this many days of each other."
     )
+    group_horizon_days = models.PositiveSmallIntegerField(
+        default=365,
+        help_text="The full pass re-groups this much of the log, back from its latest problem; "
+        "older candidates stay as they are.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -80,10 +85,12 @@ class AnalysisRun(models.Model):
 
 
 class SeriesCount(models.Model):
-    """Problems received on one local day in one series (e.g. product = "Smart meters"). The
-    engine's source for spikes and before/after tests; kept up to date incrementally."""
+    """Problems received in one series (e.g. product = "Smart meters") on one local day, or
+    in the week starting that Monday. The engine's source for spikes and before/after tests;
+    kept up to date incrementally."""
 
     centre = models.ForeignKey("accounts.Centre", on_delete=models.CASCADE, db_index=False)
+    granularity = models.CharField(max_length=10, default="day")
     dimension = models.CharField(max_length=30)
     key = models.CharField(max_length=200)
     day = models.DateField()
@@ -92,10 +99,11 @@ class SeriesCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["centre", "dimension", "key", "day"], name="series_count_unique_day"
+                fields=["centre", "granularity", "dimension", "key", "day"],
+                name="series_count_unique_period",
             )
         ]
-        indexes = [models.Index(fields=["centre", "day"])]
+        indexes = [models.Index(fields=["centre", "granularity", "day"])]
 
     def __str__(self) -> str:
         return f"{self.dimension}={self.key} on {self.day}: {self.count}"

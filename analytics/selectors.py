@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Centre
@@ -128,7 +127,9 @@ def series_days(
     *, centre_id: int, dimension: str, key: str | None = None, since: datetime.date | None = None
 ) -> pd.DataFrame:
     """Daily counts of one series (or all keys of a dimension) from the stored counts."""
-    queryset = SeriesCount.objects.filter(centre_id=centre_id, dimension=dimension)
+    queryset = SeriesCount.objects.filter(
+        centre_id=centre_id, granularity="day", dimension=dimension
+    )
     if key is not None:
         queryset = queryset.filter(key=key)
     if since is not None:
@@ -138,22 +139,22 @@ def series_days(
     )
 
 
-def series_weeks(
-    *, centre_id: int, dimensions: Sequence[str], since: datetime.date | None = None
+def series_counts(
+    *,
+    centre_id: int,
+    granularity: str,
+    dimensions: Sequence[str],
+    since: datetime.date | None = None,
 ) -> pd.DataFrame:
-    """Weekly totals (weeks from Monday) of every series of the dimensions, summed in SQL."""
-    queryset = SeriesCount.objects.filter(centre_id=centre_id, dimension__in=dimensions)
+    """Stored counts (dimension, key, period, count) of every series of the dimensions, per
+    day or per week (``period`` is the week's Monday), in one query."""
+    queryset = SeriesCount.objects.filter(
+        centre_id=centre_id, granularity=granularity, dimension__in=dimensions
+    )
     if since is not None:
         queryset = queryset.filter(day__gte=since)
-    rows = (
-        queryset.annotate(week=TruncWeek("day"))
-        .values_list("dimension", "key", "week")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
-    frame = pd.DataFrame.from_records(list(rows), columns=["dimension", "key", "week", "count"])
-    frame["week"] = pd.to_datetime(frame["week"]).dt.date if not frame.empty else frame["week"]
-    return frame
+    rows = queryset.values_list("dimension", "key", "day", "count")
+    return pd.DataFrame.from_records(list(rows), columns=["dimension", "key", "period", "count"])
 
 
 def signal_problem_ids(*, signal: Signal) -> list[int]:

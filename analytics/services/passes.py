@@ -38,8 +38,21 @@ SPIKE_DIMENSIONS = ("category", "product", "channel", "identified_by")
 PAIR = "category_product"
 COUNT_DIMENSIONS = (*SPIKE_DIMENSIONS, PAIR)
 PARETO = (("category", ""), ("root_cause_category", ""))
+# An incremental update compares a problem with its block's last month only (ANALYTICS.md:
+# "same category and product, last 30 days"): live candidates have members that recent, and
+# the nightly pass re-groups the whole window anyway.
+INCREMENTAL_REACH_DAYS = 30
 PARETO_WINDOWS = (0, 90)  # all time, and the last 90 days
 GROUP_COLUMNS = ["id", "received_at", "category", "product", "description"]
+COUNT_COLUMNS = (
+    "id",
+    "received_at",
+    "category",
+    "product",
+    "channel",
+    "identified_by",
+    "root_cause_category",
+)
 
 
 def pair_key(category: str, product: str) -> str:
@@ -62,7 +75,7 @@ class _Clock:
 def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
     centre, clock = run.centre, _Clock()
     settings = _settings(centre)
-    frame = selectors.problem_frame(centre_id=centre.pk)
+    frame = selectors.problem_frame(centre_id=centre.pk, columns=COUNT_COLUMNS)
     clock.lap("read")
     if frame.empty:
         return _empty_pass(centre, run), clock.timings
@@ -72,12 +85,16 @@ def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
         frame, granularity="day", start=start, end=end, tz=_tz(), dimensions=COUNT_DIMENSIONS
     )
     spike_daily = _only(daily, SPIKE_DIMENSIONS)
+    weekly = to_weekly(spike_daily)
     clock.lap("counts")
-    tested = pd.concat(
-        [detect_spikes(spike_daily), detect_spikes(to_weekly(spike_daily))], ignore_index=True
-    )
+    tested = pd.concat([detect_spikes(spike_daily), detect_spikes(weekly)], ignore_index=True)
     clock.lap("spikes")
-    groups = find_groups(frame[GROUP_COLUMNS], _grouping(settings))
+    horizon = frame["received_at"].max() - pd.Timedelta(days=settings.group_horizon_days)
+    texts = selectors.problem_frame(
+        centre_id=centre.pk, columns=GROUP_COLUMNS, received_from=horizon.to_pydatetime()
+    )
+    clock.lap("read")
+    groups = find_groups(texts, _grouping(settings))
     clock.lap("grouping")
     paretos = _paretos(frame)
     clock.lap("pareto")
@@ -85,10 +102,11 @@ def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
         store.centre_lock(centre=centre)
         counts = {
             "problems": len(frame),
-            "series_days": store.counts_replace(centre=centre, matrix=daily),
+            "series_counts": store.counts_replace(centre=centre, daily=daily, weekly=weekly),
         }
         counts.update(store.signals_store(centre=centre, run=run, tested=tested))
-        counts.update(_store_groups(centre, groups, block=None))
+        counts.update(_store_groups(centre, groups, since=horizon.to_pydatetime()))
+        counts["problems_grouped"] = len(texts)
         for (dimension, window), rows in paretos.items():
             store.pareto_store(centre=centre, dimension=dimension, window_days=window, rows=rows)
         clock.lap("write")
@@ -119,7 +137,9 @@ def incremental_update(*, run: AnalysisRun) -> tuple[dict, dict]:
     with transaction.atomic():
         store.centre_lock(centre=centre)
         counts = {
-            "series_days": store.counts_replace_day(centre=centre, day=day, counts=day_counts)
+            "series_counts": store.counts_replace_day(
+                centre=centre, day=day, counts=day_counts, weekly_dimensions=SPIKE_DIMENSIONS
+            )
         }
         clock.lap("counts")
         tested, periods = _spikes_since(centre, day)
@@ -189,10 +209,19 @@ def _paretos(frame: pd.DataFrame) -> dict:
     return tables
 
 
-def _store_groups(centre: Centre, groups, *, block: set[int] | None) -> dict:
-    """Reconcile the groups with stored candidates (all of the centre's, or those touching
-    the block's problems) and store them."""
+def _store_groups(
+    centre: Centre,
+    groups,
+    *,
+    since: datetime.datetime | None = None,
+    block: set[int] | None = None,
+) -> dict:
+    """Reconcile the groups with the stored candidates they may continue (those active
+    since ``since``, or touching the block's problems) and store them. Older candidates
+    stay as the run that last saw them left them."""
     links = CandidateIncident.objects.filter(candidate__centre=centre)
+    if since is not None:
+        links = links.filter(candidate__last_at__gte=since)
     if block is not None:
         touching = links.filter(problem_id__in=block).values("candidate_id")
         links = links.filter(candidate_id__in=touching)
@@ -200,14 +229,14 @@ def _store_groups(centre: Centre, groups, *, block: set[int] | None) -> dict:
     for cid, pid in links.values_list("candidate_id", "problem_id"):
         existing.setdefault(cid, set()).add(pid)
     matched = reconcile(groups, {cid: frozenset(ids) for cid, ids in existing.items()})
-    return store.candidates_store(centre=centre, matched=matched)
+    return store.candidates_store(centre=centre, matched=matched, members=existing)
 
 
 def _group_one(centre: Centre, problem: dict, settings: GroupingSettings) -> dict:
     """Join the candidate holding most of the problem's similar neighbours; failing that,
     look for a new group in its block. The nightly pass re-groups everything (order
     effects, edited texts), so this only needs to be right, not complete."""
-    block = _block(centre, problem, settings.window_days)
+    block = _block(centre, problem, min(settings.window_days, INCREMENTAL_REACH_DAYS))
     own = block[block["id"] == problem["id"]]
     if own.empty:
         return {}
@@ -334,21 +363,18 @@ def _spikes_since(centre: Centre, day: datetime.date) -> tuple[pd.DataFrame, lis
 def _stored_daily(
     centre: Centre, *, since: datetime.date, end: datetime.date
 ) -> CountMatrix | None:
-    long = pd.concat(
-        [
-            selectors.series_days(centre_id=centre.pk, dimension=d, since=since).assign(dimension=d)
-            for d in SPIKE_DIMENSIONS
-        ],
-        ignore_index=True,
+    long = selectors.series_counts(
+        centre_id=centre.pk, granularity="day", dimensions=SPIKE_DIMENSIONS, since=since
     )
-    return _matrix_from_long(long.rename(columns={"day": "period"}), "day", since, end)
+    return _matrix_from_long(long, "day", since, end)
 
 
 def _stored_weekly(centre: Centre, *, end: datetime.date) -> CountMatrix | None:
-    long = selectors.series_weeks(centre_id=centre.pk, dimensions=SPIKE_DIMENSIONS)
+    long = selectors.series_counts(
+        centre_id=centre.pk, granularity="week", dimensions=SPIKE_DIMENSIONS
+    )
     if long.empty:
         return None
-    long = long.rename(columns={"week": "period"})
     return _matrix_from_long(long, "week", min(long["period"]), end)
 
 

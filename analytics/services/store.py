@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -53,10 +54,10 @@ def centre_lock(*, centre: Centre) -> AnalysisSettings:
     return AnalysisSettings.objects.select_for_update().get(centre=centre)
 
 
-def counts_replace(*, centre: Centre, matrix: CountMatrix) -> int:
-    """Replace all of a centre's daily series counts with the matrix's non-zero cells."""
+def counts_replace(*, centre: Centre, daily: CountMatrix, weekly: CountMatrix) -> int:
+    """Replace all of a centre's stored counts with the matrices' non-zero cells."""
     SeriesCount.objects.filter(centre=centre).delete()
-    rows = _count_rows(matrix)
+    rows = _count_rows(daily) + _count_rows(weekly)
     _insert_counts(centre.pk, rows)
     return len(rows)
 
@@ -65,10 +66,29 @@ def counts_replace_all_empty(*, centre: Centre) -> None:
     SeriesCount.objects.filter(centre=centre).delete()
 
 
-def counts_replace_day(*, centre: Centre, day: datetime.date, counts: dict) -> int:
-    """Replace one local day's counts: ``counts`` maps (dimension, key) to a count."""
-    SeriesCount.objects.filter(centre=centre, day=day).delete()
-    rows = [(d, k, day, n) for (d, k), n in counts.items() if n > 0]
+def counts_replace_day(
+    *, centre: Centre, day: datetime.date, counts: dict, weekly_dimensions: Sequence[str]
+) -> int:
+    """Replace one local day's counts (``counts`` maps (dimension, key) to a count), then
+    re-total its week for the weekly dimensions from the stored days."""
+    SeriesCount.objects.filter(centre=centre, granularity="day", day=day).delete()
+    rows = [("day", d, k, day, n) for (d, k), n in counts.items() if n > 0]
+    monday = day - datetime.timedelta(days=day.weekday())
+    week = SeriesCount.objects.filter(
+        centre=centre,
+        granularity="day",
+        dimension__in=weekly_dimensions,
+        day__gte=monday,
+        day__lt=monday + datetime.timedelta(days=7),
+    ).exclude(day=day)
+    totals: dict[tuple[str, str], int] = {}
+    for dimension, key, n in week.values_list("dimension", "key", "count"):
+        totals[(dimension, key)] = totals.get((dimension, key), 0) + n
+    for (dimension, key), n in counts.items():
+        if dimension in weekly_dimensions:
+            totals[(dimension, key)] = totals.get((dimension, key), 0) + n
+    SeriesCount.objects.filter(centre=centre, granularity="week", day=monday).delete()
+    rows += [("week", d, k, monday, n) for (d, k), n in totals.items() if n > 0]
     _insert_counts(centre.pk, rows)
     return len(rows)
 
@@ -77,14 +97,21 @@ def _count_rows(matrix: CountMatrix) -> list[tuple]:
     series, period = np.nonzero(matrix.counts)
     days = matrix.periods.astype("datetime64[D]").astype(object)
     return [
-        (matrix.dimensions[s], matrix.keys[s], days[p], int(matrix.counts[s, p]))
+        (
+            matrix.granularity,
+            matrix.dimensions[s],
+            matrix.keys[s],
+            days[p],
+            int(matrix.counts[s, p]),
+        )
         for s, p in zip(series.tolist(), period.tolist(), strict=True)
     ]
 
 
 def _insert_counts(centre_id: int, rows: Sequence[tuple]) -> None:
+    """(granularity, dimension, key, day, count) rows; COPY on PostgreSQL when many."""
     if connection.vendor == "postgresql" and len(rows) > 1000:
-        frame = pd.DataFrame(rows, columns=["dimension", "key", "day", "count"])
+        frame = pd.DataFrame(rows, columns=["granularity", "dimension", "key", "day", "count"])
         frame.insert(0, "centre_id", centre_id)
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, header=False)
@@ -92,14 +119,15 @@ def _insert_counts(centre_id: int, rows: Sequence[tuple]) -> None:
         table = SeriesCount._meta.db_table
         with connection.cursor() as cursor:
             cursor.copy_expert(
-                f"COPY {table} (centre_id, dimension, key, day, count) FROM STDIN WITH (FORMAT csv)",
+                f"COPY {table} (centre_id, granularity, dimension, key, day, count) "
+                "FROM STDIN WITH (FORMAT csv)",
                 buffer,
             )
         return
     SeriesCount.objects.bulk_create(
         [
-            SeriesCount(centre_id=centre_id, dimension=d, key=k, day=day, count=n)
-            for d, k, day, n in rows
+            SeriesCount(centre_id=centre_id, granularity=g, dimension=d, key=k, day=day, count=n)
+            for g, d, k, day, n in rows
         ],
         batch_size=2000,
     )
@@ -177,41 +205,93 @@ def _date_or_none(value) -> datetime.date | None:
     return pd.Timestamp(value).date()
 
 
+CANDIDATE_FIELDS = (
+    "size",
+    "first_at",
+    "last_at",
+    "shared_words",
+    "cohesion",
+    "category",
+    "product",
+)
+
+
 def candidates_store(
     *,
     centre: Centre,
     matched: Sequence[tuple[int | None, ProblemGroup]],
+    members: Mapping[int, Iterable[int]],
 ) -> dict:
-    """Create the new candidates and update the matched ones (members, dates, words). A
+    """Create the new candidates and update the matched ones whose group changed (members,
+    dates, words); ``members`` holds each matched candidate's stored problem ids. A
     dismissed or confirmed candidate keeps its status: a dismissed group is never proposed
     again, whatever joins it."""
     existing = RecurringCandidate.objects.in_bulk([cid for cid, _ in matched if cid is not None])
-    created, updated = [], []
+    created, updated, unchanged = [], [], 0
     for cid, group in matched:
         candidate = existing.get(cid) if cid is not None else None
         if candidate is None:
             candidate = RecurringCandidate(centre=centre)
+            _apply_group(candidate, group)
             created.append((candidate, group))
-        else:
-            updated.append((candidate, group))
+            continue
+        before = [getattr(candidate, f) for f in CANDIDATE_FIELDS]
         _apply_group(candidate, group)
+        same_members = set(members.get(cid, ())) == set(group.problem_ids)
+        if same_members and before == [getattr(candidate, f) for f in CANDIDATE_FIELDS]:
+            unchanged += 1
+            continue
+        updated.append((candidate, group))
     RecurringCandidate.objects.bulk_create([c for c, _ in created], batch_size=1000)
-    RecurringCandidate.objects.bulk_update(
-        [c for c, _ in updated],
-        [
-            "size",
-            "first_at",
-            "last_at",
-            "shared_words",
-            "cohesion",
-            "category",
-            "product",
-            "updated_at",
-        ],
-        batch_size=1000,
-    )
-    changed = _incidents_sync([(c, g) for c, g in created + updated])
-    return {"candidates_new": len(created), "candidates_updated": len(updated), **changed}
+    _candidates_update([c for c, _ in updated])
+    changed = _incidents_sync(created + updated, members)
+    return {
+        "candidates_new": len(created),
+        "candidates_updated": len(updated),
+        "candidates_unchanged": unchanged,
+        **changed,
+    }
+
+
+def _candidates_update(candidates: Sequence[RecurringCandidate]) -> None:
+    """Write the changed candidates' fields: one ``UPDATE … FROM (VALUES …)`` per 1,000 on
+    PostgreSQL (Django's bulk_update builds a CASE per field and row, which takes tens of
+    seconds for the thousands a changed grouping rule can touch)."""
+    if connection.vendor != "postgresql":
+        RecurringCandidate.objects.bulk_update(
+            candidates, [*CANDIDATE_FIELDS, "updated_at"], batch_size=500
+        )
+        return
+    from psycopg2.extras import execute_values
+
+    table = RecurringCandidate._meta.db_table
+    rows = [
+        (
+            c.pk,
+            c.size,
+            c.first_at,
+            c.last_at,
+            json.dumps(c.shared_words),
+            c.cohesion,
+            c.category,
+            c.product,
+            c.updated_at,
+        )
+        for c in candidates
+    ]
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"UPDATE {table} AS t SET size = v.size, first_at = v.first_at, "  # noqa: S608 - own table
+            "last_at = v.last_at, shared_words = v.shared_words::jsonb, cohesion = v.cohesion, "
+            "category = v.category, product = v.product, updated_at = v.updated_at "
+            "FROM (VALUES %s) AS v(id, size, first_at, last_at, shared_words, cohesion, "
+            "category, product, updated_at) WHERE t.id = v.id",
+            rows,
+            template="(%s, %s, %s::timestamptz, %s::timestamptz, %s, %s::float8, %s, %s, "
+            "%s::timestamptz)",
+            page_size=1000,
+        )
 
 
 def candidate_join(
@@ -253,26 +333,25 @@ def _apply_group(candidate: RecurringCandidate, group: ProblemGroup) -> None:
     candidate.updated_at = timezone.now()
 
 
-def _incidents_sync(pairs: Sequence[tuple[RecurringCandidate, ProblemGroup]]) -> dict:
-    ids = [c.pk for c, _ in pairs]
-    current: dict[int, set[int]] = {pk: set() for pk in ids}
-    for cid, pid in CandidateIncident.objects.filter(candidate_id__in=ids).values_list(
-        "candidate_id", "problem_id"
-    ):
-        current[cid].add(pid)
-    add, remove = [], []
+def _incidents_sync(
+    pairs: Sequence[tuple[RecurringCandidate, ProblemGroup]], members: Mapping[int, Iterable[int]]
+) -> dict:
+    add, remove = [], {}
     for candidate, group in pairs:
-        wanted = set(group.problem_ids)
-        have = current[candidate.pk]
+        wanted, have = set(group.problem_ids), set(members.get(candidate.pk, ()))
         add.extend(
             CandidateIncident(candidate_id=candidate.pk, problem_id=p)
             for p in sorted(wanted - have)
         )
-        remove.extend((candidate.pk, p) for p in have - wanted)
+        if have - wanted:
+            remove[candidate.pk] = sorted(have - wanted)
     CandidateIncident.objects.bulk_create(add, batch_size=5000, ignore_conflicts=True)
-    for cid, pid in remove:
-        CandidateIncident.objects.filter(candidate_id=cid, problem_id=pid).delete()
-    return {"incidents_added": len(add), "incidents_removed": len(remove)}
+    for cid, pids in remove.items():
+        CandidateIncident.objects.filter(candidate_id=cid, problem_id__in=pids).delete()
+    return {
+        "incidents_added": len(add),
+        "incidents_removed": sum(len(p) for p in remove.values()),
+    }
 
 
 def effectiveness_store(*, action: PreventiveAction, effect: Effect) -> Effectiveness:

@@ -44,9 +44,9 @@ def test_a_full_pass_counts_every_problem_once_per_dimension(centre, generated):
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
     for dimension in ("category", "product", "channel", "identified_by", "category_product"):
         total = sum(
-            SeriesCount.objects.filter(centre=centre, dimension=dimension).values_list(
-                "count", flat=True
-            )
+            SeriesCount.objects.filter(
+                centre=centre, granularity="day", dimension=dimension
+            ).values_list("count", flat=True)
         )
         assert total == generated.problems, dimension
     assert run.counts["problems"] == generated.problems
@@ -219,3 +219,26 @@ def test_a_new_problem_updates_its_day_and_joins_its_repeated_problem(
     assert after.count == before + 1
     joined = RecurringCandidate.objects.filter(incidents=new)
     assert joined.count() == 1
+
+
+def test_a_candidate_keeps_its_identity_when_its_group_grows(centre, learner, generated):
+    full_run(centre)
+    candidate = RecurringCandidate.objects.filter(centre=centre).order_by("pk").first()
+    last = candidate.incidents.order_by("received_at").last()
+    newcomer = problem_create(
+        centre=centre,
+        learner=learner,
+        received_at=last.received_at + datetime.timedelta(hours=1),
+        identified_by=last.identified_by,
+        channel=last.channel,
+        product=last.product,
+        category=last.category,
+        description=last.description,
+    )
+    run = full_run(centre)
+    assert run.counts["candidates_updated"] >= 1
+    candidate.refresh_from_db()
+    members = set(candidate.incidents.values_list("pk", flat=True))
+    assert newcomer.pk in members
+    assert candidate.size == len(members)
+    assert RecurringCandidate.objects.filter(incidents=newcomer).count() == 1
