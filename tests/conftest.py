@@ -3,12 +3,22 @@
 Every feature gets an access test: its owner, the people who may read it, and outsiders.
 """
 
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from tests.accounts.factories import CentreFactory, member
 from tests.complaints.factories import ProblemFactory
 from tests.portfolio.factories import EnrolmentFactory
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +104,61 @@ def pytest_report_header(config):
     broker = os.environ.get("CELERY_BROKER_URL")
     jobs = f"a real Celery worker on {broker}" if broker else "in-process (eager) Celery"
     return [f"casebook: database {engine}, jobs {jobs}"]
+
+
+@pytest.fixture
+def broker_url():
+    url = os.environ.get("CELERY_BROKER_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but CELERY_BROKER_URL is not: the broker tests must run in CI.")
+        pytest.skip("no CELERY_BROKER_URL: jobs run in-process here")
+    return url
+
+
+@dataclass
+class Worker:
+    queue: str
+    process: subprocess.Popen
+
+
+@pytest.fixture
+def worker(broker_url, transactional_db):
+    """A real Celery worker process on its own queue, pointed at the test database."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = dict(os.environ)
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield Worker(queue=queue, process=process)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
