@@ -40,6 +40,9 @@ lint: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.bench_log_page
 	$(BIN)/python -m bench.bench_import
+	$(BIN)/python -m bench.bench_analytics
+	$(BIN)/python -m bench.bench_grouping
+	$(BIN)/python -m bench.bench_detection_quality
 
 worker: $(VENV)/.base-installed
 	$(BIN)/celery -A config worker -l info

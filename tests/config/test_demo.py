@@ -102,3 +102,57 @@ def test_demo_data_is_refused_outside_demo_mode(db, settings):
     with pytest.raises(CommandError, match="only created in demo mode"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_the_full_demo_is_analysed_and_shows_its_injected_spikes_and_clusters(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """What `make run` shows a manager: the engine has run over the demo log and found what
+    the generator injected into it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from analytics.generator import GeneratorConfig, generate_log
+    from analytics.models import AnalysisRun, Effectiveness, RecurringCandidate, Signal
+    from config.demo import DEMO_DAYS, DEMO_LEARNERS, DEMO_PROBLEMS_PER_DAY, DEMO_SEED
+
+    settings.CASEBOOK_DEMO = True
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = demo_seed(today=today)
+    assert summary.analysed
+    run = AnalysisRun.objects.get(centre=summary.centre)
+    assert (run.trigger, run.status) == ("demo", "succeeded")
+    truth = generate_log(
+        GeneratorConfig(
+            start=today - datetime.timedelta(days=DEMO_DAYS - 1),
+            days=DEMO_DAYS,
+            mean_per_day=DEMO_PROBLEMS_PER_DAY,
+            seed=DEMO_SEED,
+            n_learners=len(DEMO_LEARNERS),
+        )
+    )
+    now = timezone.now()
+    for spike in truth.spikes:
+        if spike.start > today or spike.extra < 10:
+            continue  # not yet happened, or too small to see at 8 problems a day
+        assert Signal.objects.filter(
+            centre=summary.centre,
+            dimension=spike.dimension,
+            key=spike.key,
+            period_end__gte=spike.start,
+            period_start__lte=spike.end + datetime.timedelta(days=7),
+        ).exists(), spike
+    candidates = list(RecurringCandidate.objects.filter(centre=summary.centre))
+    for cluster in truth.clusters:
+        if truth.problems.loc[list(cluster.row_ids), "received_at"].max() > now:
+            continue
+        theme = {w.lower() for w in cluster.theme_words}
+        assert any(
+            c.product == cluster.product and theme & set(" ".join(c.shared_words).lower().split())
+            for c in candidates
+        ), cluster
+    assert Effectiveness.objects.filter(action__centre=summary.centre).count() == len(
+        [a for a in truth.preventive_actions if a.implemented_on <= today]
+    )
