@@ -49,6 +49,21 @@ Grouping: anchor words, then centroid (why not a similarity graph)
       anchors precedes it by less than ``window_days``; both halves are still reported if
       each has ``min_size`` members.
 
+Small blocks: pairwise leader clustering
+    Anchors need several rare words to agree, and in a block of a few hundred rows the
+    incidental words of a text (a surname, an amount, "compensation") are as rare as its
+    theme, so near-duplicates get different keys. A block with at most
+    ``pairwise_max_rows`` rows in the frame is therefore compared directly: the cosine of
+    every pair (a dense n×n product, ≤ 36 MB at 3,000 rows), neighbours being pairs at
+    least ``link_threshold`` similar and at most ``window_days`` apart. Repeatedly, the
+    unassigned problem with most unassigned neighbours (ties to the earliest, then the
+    lowest id: rows are in that order) leads a group of itself and its unassigned
+    neighbours, cut to the densest ``window_days`` span holding the leader and pruned by
+    the same leave-one-out centroid rule; with ``min_size`` survivors it is kept and its
+    members leave the pool, otherwise the leader loses its turn. Members are direct
+    neighbours of the leader and pass the centroid test, so nothing chains. The groups
+    then pass a burst test on their third-rarest shared word (``pairwise_burst_p``).
+
 Incremental path
     ``similar_to`` compares one text with a block of at most a few thousand rows directly
     (pairwise cosine, IDF from the block), which is a few milliseconds.
@@ -56,6 +71,7 @@ Incremental path
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,7 +114,30 @@ class GroupingSettings:
     anchor_words: how many of a problem's rarest words (each held by >= min_size problems
         of its block) must agree for problems to be compared at all (see the module notes).
         4 keeps every injected cluster of the generator and splits Texas tag sets cleanly;
-        5 starts losing clusters whose members' tails differ.
+        5 starts losing clusters whose members' tails differ. Used by big blocks only.
+    pairwise_max_rows: blocks with at most this many rows in the frame are grouped by
+        direct pairwise comparison (leader clustering, see the module notes) instead of by
+        anchor words. 3,000 rows cost ~0.1-0.2 s and a 3,000² similarity matrix (36 MB of
+        float32) per block; a centre taking 8 problems a day across ~30 blocks has ~100
+        rows per block a year, so every real-sized block takes the pairwise path, while
+        the million-row logs' blocks (30,000 rows) keep the linear path. 0 turns it off.
+    link_threshold: the least pairwise cosine for two problems of a small block to be
+        neighbours (candidates for one group; membership is still decided by
+        ``threshold`` against the centroid). None (default) derives it from ``threshold``
+        and ``min_size``: the pairwise cosine c at which ``min_size`` equally similar texts
+        each reach ``threshold`` against the centroid of the others,
+        sqrt(k-1)·c / sqrt(1+(k-2)·c) = threshold, i.e. 0.42 for 0.5 and 3. Linking at
+        ``threshold`` itself misses trios the centroid rule accepts: in a block of a few
+        hundred rows the incidental words are rare too, so weigh more, and the generator's
+        near-duplicates fall to pairwise cosines of 0.47-0.53.
+    pairwise_burst_p: the burst test (as ``burst_p``) that groups found pairwise must pass,
+        on the third-rarest word all members share; the stricter of this and ``burst_p``
+        applies. Comparing every pair finds every repeat of a stock clause, not only those
+        whose rarest words happen to agree: unfiltered, 40-a-day logs give ~1,300 groups
+        with no injected row a year (the anchor path ~90); at 0.01 ~9 a year, and every
+        injected cluster is kept. The cost: a problem recurring steadily all year in a
+        small block is not reported as a repeated problem (it is ordinary there; the counts
+        and Pareto tables show it).
     """
 
     window_days: int = 90
@@ -111,12 +150,27 @@ class GroupingSettings:
     shared_share: float = 0.5
     burst_p: float = 1.0
     anchor_words: int = 4
+    pairwise_max_rows: int = 3_000
+    link_threshold: float | None = None
+    pairwise_burst_p: float = 0.01
 
     def __post_init__(self) -> None:
         if self.window_days < 1 or self.min_size < 2:
             raise ValueError("window_days must be >= 1 and min_size >= 2")
         if not 0 < self.threshold <= 1 or not 0 < self.shared_share <= 1:
             raise ValueError("threshold and shared_share must be in (0, 1]")
+        if self.link_threshold is not None and not 0 < self.link_threshold <= 1:
+            raise ValueError("link_threshold must be in (0, 1]")
+
+    @property
+    def pair_threshold(self) -> float:
+        """``link_threshold``, or the value derived from ``threshold`` and ``min_size``."""
+        if self.link_threshold is not None:
+            return self.link_threshold
+        k, t = self.min_size, self.threshold
+        return (t * t * (k - 2) + math.sqrt((t * t * (k - 2)) ** 2 + 4 * (k - 1) * t * t)) / (
+            2 * (k - 1)
+        )
 
 
 @dataclass(frozen=True)
@@ -372,9 +426,34 @@ def find_groups(
     )
     weighted = _weighted(binary, block, settings)
     days = _nanoseconds(data["received_at"]) / NS_PER_DAY
+    small = (weighted.block_sizes <= settings.pairwise_max_rows)[block]
     anchor = _anchors(weighted, settings.min_size, settings.anchor_words)
+    anchor[small] = -1  # small blocks are compared pairwise instead
     rows, segment, cosine = _grouped_rows(weighted, block, days, anchor, settings)
-    rows, segment, cosine = _bursts(weighted, block, days, anchor, rows, segment, cosine, settings)
+    word, holders = _burst_words(weighted, anchor, rows, segment)
+    rows, segment, cosine = _bursts(
+        weighted, block, days, word, holders, rows, segment, cosine, settings.burst_p, settings
+    )
+    if small.any():
+        p_rows, p_segment = _pairwise_rows(weighted, block, days, settings)
+        p_cosine = _centroid_cosine(weighted.matrix[p_rows], p_segment)
+        word, holders = _burst_words(weighted, None, p_rows, p_segment)
+        burst_p = min(settings.burst_p, settings.pairwise_burst_p)
+        p_rows, p_segment, p_cosine = _bursts(
+            weighted,
+            block,
+            days,
+            word,
+            holders,
+            p_rows,
+            p_segment,
+            p_cosine,
+            burst_p,
+            settings,
+        )
+        rows = np.r_[rows, p_rows]
+        segment = np.r_[segment, p_segment + (int(segment.max()) + 1 if segment.size else 0)]
+        cosine = np.r_[cosine, p_cosine]
     return _build_groups(data, weighted, block, rows, segment, cosine, settings)
 
 
@@ -382,25 +461,77 @@ def _bursts(
     w: _Weighted,
     block: np.ndarray,
     days: np.ndarray,
-    anchor: np.ndarray,
+    word: np.ndarray,
+    holders: np.ndarray,
     rows: np.ndarray,
     segment: np.ndarray,
     cosine: np.ndarray,
+    burst_p: float,
     settings: GroupingSettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The grouped rows of the groups whose anchor word is improbably frequent in them."""
-    if settings.burst_p >= 1 or not rows.size:
+    """The grouped rows of the groups whose burst word is improbably frequent in them.
+
+    ``word`` and ``holders`` are per segment (see ``_burst_words``); ``burst_p`` is the
+    largest p-value kept (1 keeps everything).
+    """
+    if burst_p >= 1 or not rows.size:
         return rows, segment, cosine
     first = rows[np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])]
-    count = np.bincount(segment).astype(np.float64)
-    df = w.df_of(first, anchor[first, 0]).astype(np.float64)
+    count = holders.astype(np.float64)
+    df = w.df_of(first, word).astype(np.float64)
     starts = _block_starts(block)
     span = np.maximum.reduceat(days, starts) - np.minimum.reduceat(days, starts)
     window = float(settings.window_days)
     expected = (df - count) * window / np.maximum(span[block[first]] - window, window)
     p_value = stats.poisson.sf(count - 1, expected)
-    keep = (p_value <= settings.burst_p)[segment]
+    keep = (p_value <= burst_p)[segment]
     return rows[keep], _renumber(segment[keep]), cosine[keep]
+
+
+def _burst_words(
+    w: _Weighted,
+    anchor: np.ndarray | None,
+    rows: np.ndarray,
+    segment: np.ndarray,
+    rank: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment: (the word the burst test counts, how many members hold it).
+
+    With anchors (big blocks): the first anchor, which every member holds. Without
+    (pairwise groups): the ``rank``-th rarest single word every member holds (rank 2: the
+    third, so a group must share three improbably frequent words, as an anchor key shares
+    four; a chance repeat of one rare opener or amount shares one or two), ties to the
+    lowest feature number; failing that, the rarest of the words held by most members.
+    Segments are numbered from 0.
+    """
+    if not rows.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    if anchor is not None:
+        return anchor[rows[starts], 0], np.diff(np.r_[starts, rows.size])
+    csc = w.with_data(w.df)[rows].tocsc()
+    run = _column_runs(csc, segment)
+    first, column = _run_columns(csc, run)
+    held = np.bincount(run)
+    df = csc.data[first]
+    run_segment = segment[csc.indices[first]]
+    words = np.flatnonzero(is_word(column, csc.shape[1]))
+    order = np.lexsort((column[words], df[words], -held[words], run_segment[words]))
+    ordered = words[order]
+    seg_of = run_segment[ordered]
+    pos = np.arange(ordered.size) - np.searchsorted(seg_of, seg_of)
+    size = np.bincount(segment)
+    full = held[ordered] == size[seg_of]
+    # the rank-th rarest word every member holds; failing that, the most held rarest word
+    nth = ordered[full & (pos == rank)]
+    best = ordered[pos == 0]
+    best = best[~np.isin(run_segment[best], run_segment[nth])]
+    best = np.r_[nth, best]
+    word = np.full(starts.size, -1, dtype=np.int64)
+    count = np.zeros(starts.size, dtype=np.int64)
+    word[run_segment[best]] = column[best]
+    count[run_segment[best]] = held[best]
+    return word, count
 
 
 def _block_starts(block: np.ndarray) -> np.ndarray:
@@ -442,6 +573,118 @@ def _grouped_rows(
         return rows, segment, np.zeros(0)
     dots, norms = _segment_similarity(w.matrix[rows], segment)
     return rows, segment, dots / np.sqrt(norms[segment])
+
+
+def _centroid_cosine(matrix: sparse.csr_matrix, segment: np.ndarray) -> np.ndarray:
+    """Cosine of each (unit) row with its segment's centroid; rows sorted by segment."""
+    if not segment.size:
+        return np.zeros(0)
+    dots, norms = _segment_similarity(matrix, segment)
+    return dots / np.sqrt(norms[segment])
+
+
+# --------------------------------------------------------------------------- small blocks
+
+
+def _pairwise_rows(
+    w: _Weighted, block: np.ndarray, days: np.ndarray, settings: GroupingSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row numbers, group of each) of the groups found pairwise in the small blocks.
+
+    Rows come out sorted by group, then time; groups are numbered from 0.
+    """
+    starts = _block_starts(block)
+    bounds = np.r_[starts, block.size]
+    out_rows: list[np.ndarray] = []
+    for lo, hi, size in zip(bounds[:-1], bounds[1:], w.block_sizes, strict=True):
+        if size > settings.pairwise_max_rows or size < settings.min_size:
+            continue
+        for members in _leaders(w.matrix[lo:hi], days[lo:hi], settings):
+            out_rows.append(members + lo)
+    if not out_rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    segment = np.repeat(np.arange(len(out_rows)), [m.size for m in out_rows])
+    return np.concatenate(out_rows).astype(np.int64), segment.astype(np.int64)
+
+
+def _leaders(
+    matrix: sparse.csr_matrix, days: np.ndarray, settings: GroupingSettings
+) -> list[np.ndarray]:
+    """Density-seeded leader clustering of one block's rows (sorted by time, then id).
+
+    Neighbours are pairs with cosine >= threshold at most ``window_days`` apart. The
+    unassigned row with the most unassigned neighbours (ties to the earliest) leads; its
+    group is it and those neighbours, cut to the densest ``window_days`` span that holds
+    the leader, then pruned by the leave-one-out centroid rule. A group of ``min_size``
+    keeps its members; otherwise the leader only loses its turn (it may still join a later
+    leader's group). Every member is a direct neighbour of its leader, so links never chain.
+    """
+    n = matrix.shape[0]
+    used, column = np.unique(matrix.indices, return_inverse=True)  # a narrow copy: the
+    compact = sparse.csr_matrix(  # transpose of a 2**20-column matrix costs ~1 ms a block
+        (matrix.data, column.ravel(), matrix.indptr), shape=(n, used.size)
+    )
+    sims = (compact @ compact.T).toarray().astype(np.float64)
+    near = np.abs(days[:, None] - days[None, :]) <= settings.window_days
+    linked = (sims >= settings.pair_threshold - 1e-6) & near
+    np.fill_diagonal(linked, False)
+    counts = linked.sum(axis=1)
+    free = np.ones(n, dtype=bool)  # not in a group yet
+    open_ = counts >= settings.min_size - 1  # may still lead
+    groups: list[np.ndarray] = []
+    while True:
+        candidates = np.flatnonzero(open_)
+        if not candidates.size:
+            break
+        seed = int(candidates[np.argmax(counts[candidates])])  # first = earliest on ties
+        if counts[seed] < settings.min_size - 1:
+            break
+        open_[seed] = False
+        members = np.flatnonzero(linked[seed] & free)
+        members = np.sort(np.r_[members, seed])
+        members = _densest_span(members, days, seed, float(settings.window_days))
+        members = _centroid_survivors(sims, members, settings)
+        if members.size < settings.min_size:
+            continue
+        groups.append(members)
+        free[members] = False
+        open_[members] = False
+        counts -= linked[:, members].sum(axis=1)
+        open_ &= counts >= settings.min_size - 1
+    return groups
+
+
+def _densest_span(members: np.ndarray, days: np.ndarray, seed: int, window: float) -> np.ndarray:
+    """The members (sorted, times ascending) in the window-long span holding ``seed`` that
+    holds the most of them; ties to the earliest span."""
+    t = days[members]
+    t_seed = days[seed]
+    starts = np.flatnonzero((t >= t_seed - window) & (t <= t_seed))
+    ends = np.searchsorted(t, t[starts] + window, side="right")
+    best = int(np.argmax(ends - starts))
+    return members[starts[best] : ends[best]]
+
+
+def _centroid_survivors(
+    sims: np.ndarray, members: np.ndarray, settings: GroupingSettings
+) -> np.ndarray:
+    """Members whose cosine to the centroid of the others is >= threshold (as in the big
+    path: checked, recomputed over the survivors, up to three rounds)."""
+    for _ in range(3):
+        if members.size < settings.min_size:
+            return members
+        sub = sims[np.ix_(members, members)]
+        own = np.diag(sub)
+        row = sub.sum(axis=1)
+        rest = np.maximum(sub.sum() - 2.0 * row + own, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos = np.where(rest > 1e-12, (row - own) / np.sqrt(rest), 0.0)
+        keep = cos >= settings.threshold
+        if keep.all():
+            return members
+        members = members[keep]
+    return members
 
 
 def _renumber(segment: np.ndarray) -> np.ndarray:

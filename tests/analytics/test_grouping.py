@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -162,6 +163,121 @@ def test_deterministic_under_row_shuffling():
 def test_missing_columns_are_an_error():
     with pytest.raises(ValueError, match="lacks columns"):
         find_groups(pd.DataFrame({"id": [1]}))
+
+
+# --------------------------------------------------------------------------- small blocks
+
+
+def _small_block(seed: int = 7, days: int = 120) -> pd.DataFrame:
+    """A few months of one small block (~70 rows at 8 a day over ~30 blocks)."""
+    log = generate_log(
+        GeneratorConfig(
+            start=START.date(),
+            days=days,
+            mean_per_day=8,
+            seed=seed,
+            clusters=0,
+            with_actions=False,
+        )
+    )
+    p = log.problems
+    p = p[(p["category"].astype(str) == CATEGORY) & (p["product"].astype(str) == PRODUCT)]
+    p = p.rename(columns={"row_id": "id"})[
+        ["id", "received_at", "category", "product", "description"]
+    ]
+    p["id"] += 10_000
+    return p.astype({"category": str, "product": str}).reset_index(drop=True)
+
+
+SMALL = _small_block()
+ANCHORS_ONLY = GroupingSettings(pairwise_max_rows=0)
+
+
+@cache
+def _ten_a_day() -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """A small centre's year (10 a day); its Broadband trio R6544 differs in incidental
+    words, so the anchor keys of its three near-identical texts disagree."""
+    log = generate_log(
+        GeneratorConfig(
+            start=date(2025, 11, 23),
+            days=365,
+            mean_per_day=10,
+            seed=11,
+            n_learners=2,
+            spikes=2,
+            clusters=3,
+            with_actions=False,
+        )
+    )
+    frame = log.problems.rename(columns={"row_id": "id"})[
+        ["id", "received_at", "category", "product", "description"]
+    ]
+    trio = next(c for c in log.clusters if "R6544" in c.theme_words)
+    return frame, trio.row_ids
+
+
+def test_small_block_near_duplicates_with_incidental_words_group():
+    frame, trio = _ten_a_day()
+    assert trio == (696, 705, 816)
+    block = frame[frame["product"].astype(str) == "Broadband and phone"]
+    assert len(block) <= GroupingSettings().pairwise_max_rows
+    groups = find_groups(frame)
+    assert any(set(trio) <= set(g.problem_ids) for g in groups)
+    assert not any(set(trio) & set(g.problem_ids) for g in find_groups(frame, ANCHORS_ONLY))
+    group = next(g for g in groups if set(trio) <= set(g.problem_ids))
+    assert {"dundee", "fairshare", "r6544"} & set(" ".join(group.shared_words).split())
+
+
+def test_a_chain_of_pairwise_links_is_not_one_group():
+    a = "invoice K4821 duplicated Keystone Bangor portal"
+    b = "invoice K4821 duplicated Keystone Bangor portal Zephyr Q7731 Lindqvist Harrowgate voucher"
+    c = "Zephyr Q7731 Lindqvist Harrowgate voucher"
+    rows = [
+        (1, 10, CATEGORY, PRODUCT, a),
+        (2, 11, CATEGORY, PRODUCT, b),
+        (3, 12, CATEGORY, PRODUCT, c),
+    ]
+    frame = pd.concat([frame_of(rows), SMALL], ignore_index=True)
+    settings = GroupingSettings(min_size=3)
+    sims = dict(similar_to(b, START + timedelta(days=11), frame, settings))
+    assert 1 in sims  # a ~ b
+    assert 3 in sims  # b ~ c
+    assert 1 not in dict(similar_to(c, START + timedelta(days=12), frame, settings))
+    for group in find_groups(frame, settings):
+        assert not {1, 3} <= set(group.problem_ids)
+
+
+def test_small_path_is_deterministic_under_row_shuffling():
+    log = generate_log(
+        GeneratorConfig(
+            start=date(2024, 1, 1), days=365, mean_per_day=8, seed=4, clusters=3, with_actions=False
+        )
+    )
+    frame = log.problems.rename(columns={"row_id": "id"})[
+        ["id", "received_at", "category", "product", "description"]
+    ]
+    groups = find_groups(frame)
+    assert groups
+    for seed in (1, 2):
+        shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        assert find_groups(shuffled) == groups
+    for group in groups:
+        assert list(group.problem_ids) == sorted(group.problem_ids)
+        assert (group.last_at - group.first_at).days <= 90
+        assert len(group.problem_ids) >= 3
+
+
+def test_a_block_just_over_pairwise_max_rows_uses_the_anchor_path():
+    frame, trio = _ten_a_day()
+    category, product = "system_failure", "Broadband and phone"
+    n = int(((frame["category"] == category) & (frame["product"] == product)).sum())
+
+    def found(limit: int) -> bool:
+        groups = find_groups(frame, GroupingSettings(pairwise_max_rows=limit))
+        return any(set(trio) <= set(g.problem_ids) for g in groups)
+
+    assert found(n)
+    assert not found(n - 1)
 
 
 # --------------------------------------------------------------------------- similar_to
