@@ -112,11 +112,19 @@ def existing_refs(job: ImportJob, rows: list[Checked]) -> dict[str, int]:
     table = Problem._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT external_ref, number FROM {table} WHERE centre_id = %s "  # noqa: S608
-                "AND external_ref <> '' AND external_ref = ANY(%s)",
-                [job.centre_id, refs],
-            )
+            # One index probe per reference (LATERAL ... LIMIT 1, as the import's own
+            # lookups): with "external_ref = ANY(20,000 values)" the planner scans the whole
+            # centre instead, 200-350 ms per chunk on a centre with a million problems
+            # (a re-import) against 40-90 ms for the probes.
+            sql = f"""
+                SELECT r.ref, found.number FROM unnest(%s::text[]) AS r(ref)
+                JOIN LATERAL (
+                    SELECT p.number FROM {table} p
+                    WHERE p.centre_id = %s AND p.external_ref = r.ref
+                      AND p.external_ref <> '' LIMIT 1
+                ) found ON true
+            """  # noqa: S608 - the table name comes from the model; values are parameters
+            cursor.execute(sql, [refs, job.centre_id])
         else:
             found: list = []
             for start in range(0, len(refs), 900):  # SQLite's limit on parameters
