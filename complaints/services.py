@@ -56,10 +56,13 @@ ACTION_FREE_TEXT_FIELDS = ("description", "customer_words")
 def problem_log_notify(*, setting: str, arg: int) -> None:
     """After the caller's transaction commits, start the task named by ``setting`` (the
     analytics engine listens this way; the problem log imports nothing from it). A blank
-    setting means nobody listens."""
+    setting means nobody listens; a listener that fails is logged, never raised."""
     name = getattr(settings, setting, "")
     if name:
-        transaction.on_commit(lambda: current_app.signature(name, args=[arg]).delay())
+        # Robust: the problem is saved whatever happens to the listener. Without a broker
+        # the job runs here and now, and its failure must not turn the learner's save into
+        # an error page (they would submit the problem again).
+        transaction.on_commit(lambda: current_app.signature(name, args=[arg]).delay(), robust=True)
 
 
 def problem_numbers_reserve(*, centre: Centre, count: int) -> int:

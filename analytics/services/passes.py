@@ -114,6 +114,7 @@ def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
             centre, PreventiveAction.objects.filter(centre=centre), data_end=end
         )
         clock.lap("effectiveness")
+    clock.lap("commit")
     counts["series_tested"] = int(
         tested[["dimension", "key", "granularity"]].drop_duplicates().shape[0]
     )
@@ -152,6 +153,7 @@ def incremental_update(*, run: AnalysisRun) -> tuple[dict, dict]:
             centre, actions.filter(product__in=["", problem["product"]]), data_end=_data_end(centre)
         )
         clock.lap("effectiveness")
+    clock.lap("commit")
     return counts, clock.timings
 
 

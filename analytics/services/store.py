@@ -345,13 +345,28 @@ def _incidents_sync(
         )
         if have - wanted:
             remove[candidate.pk] = sorted(have - wanted)
-    CandidateIncident.objects.bulk_create(add, batch_size=5000, ignore_conflicts=True)
+    _incidents_insert(add)
     for cid, pids in remove.items():
         CandidateIncident.objects.filter(candidate_id=cid, problem_id__in=pids).delete()
     return {
         "incidents_added": len(add),
         "incidents_removed": sum(len(p) for p in remove.values()),
     }
+
+
+def _incidents_insert(links: Sequence[CandidateIncident]) -> None:
+    """New candidate–problem links. None of them exists yet (the caller holds the centre's
+    lock and added only links it did not find), so PostgreSQL takes them by COPY."""
+    if connection.vendor != "postgresql" or len(links) < 5000:
+        CandidateIncident.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
+        return
+    buffer = io.StringIO("".join(f"{link.candidate_id},{link.problem_id}\n" for link in links))
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {CandidateIncident._meta.db_table} (candidate_id, problem_id) "
+            "FROM STDIN WITH (FORMAT csv)",
+            buffer,
+        )
 
 
 def effectiveness_store(*, action: PreventiveAction, effect: Effect) -> Effectiveness:

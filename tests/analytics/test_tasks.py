@@ -71,3 +71,19 @@ def test_a_new_problem_is_analysed_after_its_transaction_commits(
         callback()
     run = AnalysisRun.objects.get()
     assert (run.scope, run.problem_id, run.status) == ("incremental", problem.pk, "succeeded")
+
+
+def test_a_failing_analysis_never_turns_a_saved_problem_into_an_error(
+    enrolment, monkeypatch, django_capture_on_commit_callbacks
+):
+    from complaints.models import Problem
+    from complaints.services import problem_log_notify
+
+    def broken(**kwargs):
+        raise OperationalError("the analytics tables are not migrated")
+
+    monkeypatch.setattr("analytics.services.analysis_incremental", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        problem = ProblemFactory(centre=enrolment.centre, learner=enrolment.learner)
+        problem_log_notify(setting="CASEBOOK_PROBLEM_CHANGED_TASK", arg=problem.pk)
+    assert Problem.objects.filter(pk=problem.pk).exists()
