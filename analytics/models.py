@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from analytics.engine.effectiveness import EffectSettings
 from complaints.models import Category, Channel, IdentifiedBy
 
 
@@ -28,10 +29,32 @@ class AnalysisSettings(models.Model):
         help_text="The full pass re-groups this much of the log, back from its latest problem; "
         "older candidates stay as they are.",
     )
+    effect_before_weeks = models.PositiveSmallIntegerField(
+        default=26, help_text="Preventive actions: weeks of data before the change."
+    )
+    effect_guard_weeks = models.PositiveSmallIntegerField(
+        default=4,
+        help_text="Weeks just before the change left out (the spike that prompted it).",
+    )
+    effect_lag_weeks = models.PositiveSmallIntegerField(
+        default=2, help_text="Weeks just after the change left out (time for it to bite)."
+    )
+    effect_after_weeks = models.PositiveSmallIntegerField(
+        default=26, help_text="Longest stretch of data after the change."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"Analysis settings for {self.centre}"
+
+    @property
+    def effect_settings(self) -> EffectSettings:
+        return EffectSettings(
+            before_weeks=self.effect_before_weeks,
+            guard_weeks=self.effect_guard_weeks,
+            lag_weeks=self.effect_lag_weeks,
+            after_weeks=self.effect_after_weeks,
+        )
 
 
 class AnalysisRun(models.Model):

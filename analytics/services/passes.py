@@ -298,10 +298,12 @@ def _data_end(centre: Centre) -> datetime.date:
 
 
 def _measure_actions(centre: Centre, actions, *, data_end: datetime.date) -> int:
-    """Measure each action from the stored daily counts; BH across the centre's actions."""
+    """Measure each action from the stored daily counts, with the centre's windows; BH
+    across the centre's actions."""
     actions = list(actions)
     if not actions:
         return 0
+    windows = _settings(centre).effect_settings
     volume = selectors.series_days(centre_id=centre.pk, dimension="category")
     volume = volume.groupby("day")["count"].sum() if not volume.empty else pd.Series(dtype=float)
     for action in actions:
@@ -318,6 +320,7 @@ def _measure_actions(centre: Centre, actions, *, data_end: datetime.date) -> int
             volume=volume_counts,
             implemented_on=action.implemented_on,
             data_end=data_end,
+            settings=windows,
         )
         store.effectiveness_store(action=action, effect=effect)
     store.effectiveness_adjust_q(centre=centre)

@@ -242,3 +242,24 @@ def test_a_candidate_keeps_its_identity_when_its_group_grows(centre, learner, ge
     assert newcomer.pk in members
     assert candidate.size == len(members)
     assert RecurringCandidate.objects.filter(incidents=newcomer).count() == 1
+
+
+def test_a_centre_sets_its_own_before_and_after_windows(centre, learner):
+    from analytics.models import AnalysisSettings
+    from tests.analytics.conftest import store_generated
+
+    store_generated(centre, [learner], days=540, mean_per_day=20, actions_effective=1)
+    AnalysisSettings.objects.create(
+        centre=centre,
+        effect_before_weeks=12,
+        effect_guard_weeks=2,
+        effect_lag_weeks=1,
+        effect_after_weeks=8,
+    )
+    full_run(centre)
+    result = Effectiveness.objects.select_related("action").first()
+    on = result.action.implemented_on
+    assert result.before_end == on - datetime.timedelta(weeks=2)
+    assert result.before_start == on - datetime.timedelta(weeks=14)
+    assert result.after_start == on + datetime.timedelta(weeks=1)
+    assert result.after_end <= on + datetime.timedelta(weeks=9)
