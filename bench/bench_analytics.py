@@ -29,31 +29,24 @@ os.environ.setdefault(
     ),
 )
 
-from bench.common import ensure_million_problem_log, peak_rss_mb, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_log_config,
+    ensure_million_problem_log,
+    peak_rss_mb,
+    setup_django,
+)
 
 ROWS = 1_000_000
 
 
 def _preventive_actions(centre, learners) -> int:
     """The generator's injected actions for the benchmark log, as PreventiveAction rows."""
-    import datetime
-
-    from analytics.generator import GeneratorConfig, generate_log
+    from analytics.generator import generate_log
     from complaints.models import PreventiveAction
 
     if PreventiveAction.objects.filter(centre=centre).exists():
         return PreventiveAction.objects.filter(centre=centre).count()
-    days = 1096
-    log = generate_log(
-        GeneratorConfig(
-            start=datetime.date(2023, 11, 1),
-            days=days,
-            mean_per_day=ROWS / days,
-            seed=1,
-            n_learners=len(learners),
-            with_actions=False,
-        )
-    )
+    log = generate_log(bench_log_config(ROWS, n_learners=len(learners)))
     PreventiveAction.objects.bulk_create(
         PreventiveAction(
             centre=centre,

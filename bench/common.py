@@ -47,6 +47,25 @@ def setup_django() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+BENCH_LOG_DAYS = 1096
+
+
+def bench_log_config(rows: int, n_learners: int = 20):
+    """The generator settings of the benchmark log (3 years, no action timelines)."""
+    import datetime
+
+    from analytics.generator import GeneratorConfig
+
+    return GeneratorConfig(
+        start=datetime.date(2023, 11, 1),
+        days=BENCH_LOG_DAYS,
+        mean_per_day=rows / BENCH_LOG_DAYS,
+        seed=1,
+        n_learners=n_learners,
+        with_actions=False,
+    )
+
+
 def ensure_million_problem_log(rows: int = 1_000_000, slug: str = "bench") -> dict:
     """A centre with `rows` generated problems over three years, spread over 20 learners."""
     import datetime
@@ -55,7 +74,7 @@ def ensure_million_problem_log(rows: int = 1_000_000, slug: str = "bench") -> di
 
     from accounts.models import Centre, Role, User
     from accounts.services import membership_grant
-    from analytics.generator import GeneratorConfig, generate_log
+    from analytics.generator import generate_log
     from complaints.models import Problem
 
     centre, _ = Centre.objects.get_or_create(slug=slug, defaults={"name": "Benchmark centre"})
@@ -70,17 +89,7 @@ def ensure_million_problem_log(rows: int = 1_000_000, slug: str = "bench") -> di
     if have >= rows:
         return {"centre": centre, "learners": learners, "manager": manager, "rows": have}
     Problem.objects.filter(centre=centre).delete()
-    days = 1096
-    log = generate_log(
-        GeneratorConfig(
-            start=datetime.date(2023, 11, 1),
-            days=days,
-            mean_per_day=rows / days,
-            seed=1,
-            n_learners=len(learners),
-            with_actions=False,
-        )
-    )
+    log = generate_log(bench_log_config(rows, n_learners=len(learners)))
     frame = log.problems.head(rows).copy()
     learner_ids = [u.pk for u in learners]
     frame["learner_id"] = [learner_ids[i] for i in frame["learner_index"]]
