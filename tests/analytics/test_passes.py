@@ -189,7 +189,7 @@ def test_preventive_actions_get_a_measured_result_with_a_plain_verdict(centre, l
 
 
 def test_a_new_problem_updates_its_day_and_joins_its_repeated_problem(
-    centre, learner, generated, django_capture_on_commit_callbacks
+    centre, learner, generated, django_capture_on_commit_callbacks, eager_jobs
 ):
     full_run(centre)
     candidate = RecurringCandidate.objects.filter(centre=centre).order_by("-last_at").first()

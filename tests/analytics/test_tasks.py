@@ -24,7 +24,7 @@ def test_every_task_is_acknowledged_late_and_retries_only_a_database_that_went_a
 
 
 def test_the_nightly_job_queues_one_full_pass_per_centre_with_problems(
-    problem, other_centre, django_capture_on_commit_callbacks
+    problem, other_centre, django_capture_on_commit_callbacks, eager_jobs
 ):
     CentreFactory(name="Empty Centre", slug="empty")
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,7 +59,7 @@ def test_an_import_that_finished_queues_one_full_pass(problem, django_capture_on
 
 
 def test_a_new_problem_is_analysed_after_its_transaction_commits(
-    enrolment, django_capture_on_commit_callbacks
+    enrolment, django_capture_on_commit_callbacks, eager_jobs
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         problem = ProblemFactory(centre=enrolment.centre, learner=enrolment.learner)
@@ -74,7 +74,7 @@ def test_a_new_problem_is_analysed_after_its_transaction_commits(
 
 
 def test_a_failing_analysis_never_turns_a_saved_problem_into_an_error(
-    enrolment, monkeypatch, django_capture_on_commit_callbacks
+    enrolment, monkeypatch, django_capture_on_commit_callbacks, eager_jobs
 ):
     from complaints.models import Problem
     from complaints.services import problem_log_notify

@@ -114,7 +114,7 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client):
 
 
 def test_a_manager_starts_a_run_which_is_recorded_with_who_asked(
-    client, manager, centre, django_capture_on_commit_callbacks
+    client, manager, centre, django_capture_on_commit_callbacks, eager_jobs
 ):
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
