@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("log/", include("complaints.urls")),
     path("analysis/", include("analytics.urls")),
+    path("portfolio/", include("portfolio.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

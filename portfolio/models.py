@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class Unit(models.Model):
@@ -184,3 +186,169 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.unit.code} at {self.centre}"
+
+
+# The personal statement's code in the record's key: the type written as STAR.
+PERSONAL_STATEMENT = "P"
+
+
+class EvidenceItem(models.Model):
+    """One piece of a learner's evidence, numbered in their evidence index (the record's EI
+    column) and mapped to the outcomes, knowledge items and range items it shows."""
+
+    class Status(models.TextChoices):
+        # Later states (referred back, assessed, sampled) join these; nothing else assumes
+        # there are only two.
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="evidence_items"
+    )
+    evidence_type = models.ForeignKey(
+        EvidenceType,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+        limit_choices_to={"is_evidence_type": True},
+    )
+    ei = models.PositiveIntegerField(
+        verbose_name="evidence index number", help_text="1, 2, 3… in order, per learner."
+    )
+    title = models.CharField(max_length=200)
+    date = models.DateField(null=True, blank=True)
+    narrative = models.TextField(blank=True)
+    # STAR, for a personal statement: the narrative is composed from these four.
+    situation = models.TextField(blank=True)
+    task = models.TextField(blank=True)
+    action = models.TextField(blank=True)
+    result = models.TextField(blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    drafted_from = models.ForeignKey(
+        "complaints.Problem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence_drafts",
+        help_text="The problem this personal statement was drafted from.",
+    )
+    problems = models.ManyToManyField(
+        "complaints.Problem", blank=True, related_name="evidence_items"
+    )
+    repeated_problems = models.ManyToManyField(
+        "analytics.RecurringCandidate", blank=True, related_name="evidence_items"
+    )
+    preventive_actions = models.ManyToManyField(
+        "complaints.PreventiveAction", blank=True, related_name="evidence_items"
+    )
+    outcomes = models.ManyToManyField(Outcome, through="EvidenceOutcome", related_name="+")
+    knowledge_items = models.ManyToManyField(
+        KnowledgeItem, through="EvidenceKnowledge", related_name="+"
+    )
+    range_items = models.ManyToManyField(RangeItem, through="EvidenceRange", related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "ei"], name="evidence_unique_ei"),
+            # A double click on "Draft a personal statement" finds the first draft.
+            models.UniqueConstraint(
+                fields=["drafted_from"],
+                condition=models.Q(status="draft", drafted_from__isnull=False),
+                name="evidence_one_draft_per_problem",
+            ),
+        ]
+        ordering = ["enrolment", "ei"]
+
+    def __str__(self) -> str:
+        return f"EI {self.ei}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portfolio:evidence-detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_star(self) -> bool:
+        return self.evidence_type.code == PERSONAL_STATEMENT
+
+
+class Mapping(models.Model):
+    """A claim that an evidence item shows part of the standard. Suggested claims (from a
+    draft) are stored unconfirmed and count for nothing until the learner confirms them."""
+
+    confirmed = models.BooleanField(default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    suggestion = models.CharField(
+        max_length=200, blank=True, help_text="Why Casebook suggested it, for a suggestion."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class EvidenceOutcome(Mapping):
+    evidence = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="outcome_mappings"
+    )
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="mappings")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "outcome"], name="evidence_outcome_unique")
+        ]
+        ordering = ["outcome__order"]
+
+    def __str__(self) -> str:
+        return f"EI {self.evidence.ei} → {self.outcome.code}"
+
+
+class EvidenceKnowledge(Mapping):
+    evidence = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="knowledge_mappings"
+    )
+    knowledge_item = models.ForeignKey(
+        KnowledgeItem, on_delete=models.PROTECT, related_name="mappings"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evidence", "knowledge_item"], name="evidence_knowledge_unique"
+            )
+        ]
+        ordering = ["knowledge_item__order"]
+
+    def __str__(self) -> str:
+        return f"EI {self.evidence.ei} → K{self.knowledge_item.code}"
+
+
+class EvidenceRange(Mapping):
+    evidence = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="range_mappings"
+    )
+    range_item = models.ForeignKey(RangeItem, on_delete=models.PROTECT, related_name="mappings")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "range_item"], name="evidence_range_unique")
+        ]
+        ordering = ["range_item__order"]
+
+    def __str__(self) -> str:
+        return f"EI {self.evidence.ei} → {self.range_item.code}"

@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from portfolio.models import Enrolment, Unit
+from portfolio.models import Enrolment, EvidenceItem, Unit
 from tests.accounts.factories import CentreFactory, UserFactory
 
 
@@ -28,3 +28,17 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     assessor = factory.SubFactory(UserFactory)
     verifier = factory.SubFactory(UserFactory)
     started_on = datetime.date(2026, 1, 5)
+
+
+class EvidenceItemFactory(factory.django.DjangoModelFactory):
+    """A draft observation in an enrolment's portfolio; pass `evidence_type` for another."""
+
+    class Meta:
+        model = EvidenceItem
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    evidence_type = factory.LazyAttribute(lambda e: e.enrolment.unit.evidence_types.get(code="O"))
+    ei = factory.Sequence(lambda n: n + 1)
+    title = "Observed handling a billing complaint"
+    date = datetime.date(2026, 3, 2)
+    narrative = "My assessor watched me take a call about a double charge."

@@ -1,4 +1,4 @@
-"""Writes to the portfolio: enrolments (more to come: evidence, mapping, signatures)."""
+"""Writes to enrolments: who is assessed on which unit, by whom."""
 
 from __future__ import annotations
 

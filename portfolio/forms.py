@@ -1,0 +1,138 @@
+"""Forms for the portfolio: they validate and lay out; the rules are in services."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.utils import timezone
+
+from portfolio.models import Enrolment, EvidenceItem, EvidenceType, KnowledgeItem
+from portfolio.services.evidence import STAR_FIELDS
+
+PERSONAL_DATA_NOTE = (
+    "Refer to customers by a reference, never by name: keep names, e-mail addresses, phone "
+    "numbers and account numbers out of your evidence."
+)
+
+
+class EvidenceForm(forms.ModelForm):
+    """An evidence item's text, date and links. The type is fixed when it is created; a
+    personal statement is written as STAR and its narrative composed from the four parts."""
+
+    class Meta:
+        model = EvidenceItem
+        fields = [
+            "title",
+            "date",
+            "narrative",
+            "situation",
+            "task",
+            "action",
+            "result",
+            "problems",
+            "repeated_problems",
+            "preventive_actions",
+        ]
+        labels = {
+            "narrative": "What the evidence is and what it shows",
+            "situation": "Situation: what was the problem?",
+            "task": "Task: what did you need to do?",
+            "action": "Action: what did you do, step by step?",
+            "result": "Result: how did it end, and was the customer satisfied?",
+            "problems": "Problems from your log",
+            "repeated_problems": "Repeated problems",
+            "preventive_actions": "Preventive actions",
+        }
+        help_texts = {
+            "problems": "The problems this evidence draws on. Hold Ctrl (⌘ on a Mac) to "
+            "choose more than one.",
+            "repeated_problems": "Repeated problems Casebook found that include your problems.",
+            "preventive_actions": "Changes you made to stop a problem happening again.",
+        }
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "narrative": forms.Textarea(attrs={"rows": 8}),
+            "situation": forms.Textarea(attrs={"rows": 4}),
+            "task": forms.Textarea(attrs={"rows": 3}),
+            "action": forms.Textarea(attrs={"rows": 8}),
+            "result": forms.Textarea(attrs={"rows": 4}),
+            "problems": forms.SelectMultiple(attrs={"size": 8}),
+            "repeated_problems": forms.SelectMultiple(attrs={"size": 4}),
+            "preventive_actions": forms.SelectMultiple(attrs={"size": 4}),
+        }
+
+    def __init__(self, *args, evidence_type: EvidenceType, link_choices: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.evidence_type = evidence_type
+        is_star = evidence_type.code == "P"
+        for name in STAR_FIELDS if not is_star else ("narrative",):
+            del self.fields[name]
+        if is_star:
+            for name in STAR_FIELDS:
+                self.fields[name].required = True
+        else:
+            self.fields["narrative"].required = True
+        self.fields["date"].required = evidence_type.dated
+        self.fields["date"].help_text = (
+            "The date of the questions and answers." if evidence_type.dated else ""
+        )
+        for name, queryset in link_choices.items():
+            self.fields[name].queryset = queryset
+            self.fields[name].required = False
+            if not queryset.exists():
+                self.fields[name].widget = forms.MultipleHiddenInput()
+        if not self.instance.pk and not self.initial.get("date"):
+            self.initial["date"] = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        text = (
+            [Fieldset("Your statement, as STAR", *STAR_FIELDS)]
+            if is_star
+            else [Fieldset("The evidence", "narrative")]
+        )
+        links = [n for n, q in link_choices.items() if q.exists()]
+        self.helper.layout = Layout(
+            HTML(
+                '<div class="alert alert-warning" role="note"><strong>Personal data:</strong> '
+                f"{PERSONAL_DATA_NOTE}</div>"
+            ),
+            Div(
+                Div("title", css_class="col-md-8"),
+                Div("date", css_class="col-md-4"),
+                css_class="row",
+            ),
+            *text,
+            Fieldset("What it draws on", *links) if links else HTML(""),
+        )
+
+
+class EvidenceTypeChoiceForm(forms.Form):
+    evidence_type = forms.ModelChoiceField(
+        queryset=EvidenceType.objects.none(),
+        widget=forms.RadioSelect,
+        label="What kind of evidence is it?",
+        empty_label=None,
+    )
+
+    def __init__(self, *args, enrolment: Enrolment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_type"].queryset = enrolment.unit.evidence_types.filter(
+            is_evidence_type=True
+        )
+        self.fields["evidence_type"].label_from_instance = lambda t: t.name
+
+
+class MappingForm(forms.Form):
+    """The mapping panel's ticks; the template lays the boxes out by element and group."""
+
+    outcomes = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    knowledge_items = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    range_items = forms.ModelMultipleChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, enrolment: Enrolment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        unit = enrolment.unit
+        self.fields["outcomes"].queryset = unit.outcomes.all()
+        self.fields["knowledge_items"].queryset = KnowledgeItem.objects.filter(unit=unit)
+        self.fields["range_items"].queryset = unit.range_items.all()

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from portfolio import views
+
+app_name = "portfolio"
+
+urlpatterns = [
+    path("", views.portfolio_home, name="home"),
+    path("learners/<int:pk>/", views.portfolio_for_enrolment, name="enrolment"),
+    path("evidence/new/", views.evidence_create, name="evidence-create"),
+    path("evidence/<int:pk>/", views.evidence_detail, name="evidence-detail"),
+    path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),
+    path("evidence/<int:pk>/mapping/", views.evidence_mapping, name="evidence-mapping"),
+    path("evidence/<int:pk>/submit/", views.evidence_submit, name="evidence-submit"),
+    path(
+        "drafts/from-problem/<int:problem_pk>/",
+        views.draft_from_problem,
+        name="draft-from-problem",
+    ),
+]
