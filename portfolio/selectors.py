@@ -196,6 +196,14 @@ class MappingPanel:
         return sum(c.suggested for g in self.groups for c in g.choices)
 
     @property
+    def knowledge_mapped(self) -> int:
+        return sum(c.mapping is not None for g in self.knowledge for c in g.choices)
+
+    @property
+    def range_mapped(self) -> int:
+        return sum(c.mapping is not None for g in self.range for c in g.choices)
+
+    @property
     def groups(self) -> list[MappingGroup]:
         return [*self.outcomes, *self.knowledge, *self.range]
 

@@ -112,9 +112,16 @@ def _action(actions: list[Action]) -> str:
         return ""
     return "\n".join(
         f"- {_when(a.taken_at)}: {redact(a.description.strip())}"
-        + (f" (with {a.with_whom})" if a.with_whom else "")
+        + (_with_whom(a) if a.with_whom else "")
         for a in actions
     )
+
+
+def _with_whom(action: Action) -> str:
+    # The description often names them already ("Worked with the Digital team ...").
+    if action.with_whom.lower() in action.description.lower():
+        return ""
+    return f" (with {action.with_whom})"
 
 
 def _result(problem: Problem, actions: list[Action]) -> str:
@@ -149,6 +156,10 @@ def _suggested_outcomes(enrolment: Enrolment, actions: list[Action]) -> dict:
     }
 
 
+# How a suggestion names the recorded fact behind it.
+_FACT_WORDS = {"identified_by": "who identified it as", "category": "its type as"}
+
+
 def _suggested_range(enrolment: Enrolment, problem: Problem) -> dict:
     """Range items whose criteria the problem's recorded facts meet, e.g.
     {"problem.identified_by": ["customer"]} for "problems which are identified by your
@@ -161,8 +172,8 @@ def _suggested_range(enrolment: Enrolment, problem: Problem) -> dict:
                 continue
             value = getattr(problem, field, None)
             if value in values:
-                label = Problem._meta.get_field(field).verbose_name
                 display = getattr(problem, f"get_{field}_display")()
-                suggested[item] = f"the problem's {label} is “{display}”"
+                what = _FACT_WORDS.get(field, field.replace("_", " "))
+                suggested[item] = f"{problem.reference} records {what} “{display}”"
                 break
     return suggested
