@@ -37,7 +37,7 @@ SPIKE_DIMENSIONS = ("category", "product", "channel", "identified_by")
 # Daily counts also kept per category × product: what a preventive action targets.
 PAIR = "category_product"
 COUNT_DIMENSIONS = (*SPIKE_DIMENSIONS, PAIR)
-PARETO = (("category", ""), ("root_cause_category", ""))
+PARETO = ("category", "root_cause_category")
 # An incremental update compares a problem with its block's last month only (ANALYTICS.md:
 # "same category and product, last 30 days"): live candidates have members that recent, and
 # the nightly pass re-groups the whole window anyway.
@@ -202,12 +202,15 @@ def _empty_pass(centre: Centre, run: AnalysisRun) -> dict:
 
 
 def _paretos(frame: pd.DataFrame) -> dict:
-    recent = frame["received_at"] >= pd.Timestamp(timezone.now()) - pd.Timedelta(days=90)
+    """Pareto tables per dimension for all time and for the log's last 90 days (counted back
+    from its latest problem, so a historical import has a recent table too)."""
+    latest = frame["received_at"].max()
     tables = {}
-    for dimension, missing in PARETO:
+    for dimension in PARETO:
         for window in PARETO_WINDOWS:
+            recent = frame["received_at"] > latest - pd.Timedelta(days=window)
             values = frame[dimension] if window == 0 else frame.loc[recent, dimension]
-            tables[(dimension, window)] = pareto_table(values, missing=missing)
+            tables[(dimension, window)] = pareto_table(values)
     return tables
 
 

@@ -263,3 +263,24 @@ def test_a_centre_sets_its_own_before_and_after_windows(centre, learner):
     assert result.before_start == on - datetime.timedelta(weeks=14)
     assert result.after_start == on + datetime.timedelta(weeks=1)
     assert result.after_end <= on + datetime.timedelta(weeks=9)
+
+
+def test_the_pareto_tables_rank_the_types_of_problem_and_the_root_causes(centre, generated):
+    problems = list(Problem.objects.filter(centre=centre).order_by("pk")[:40])
+    for problem in problems[:30]:
+        problem.root_cause_category = "process"
+    for problem in problems[30:]:
+        problem.root_cause_category = "people"
+    Problem.objects.bulk_update(problems, ["root_cause_category"])
+    full_run(centre)
+    types = ParetoTable.objects.get(centre=centre, dimension="category", window_days=0).rows
+    assert sum(row["count"] for row in types) == generated.problems
+    assert [row["count"] for row in types] == sorted((row["count"] for row in types), reverse=True)
+    assert types[-1]["cumulative_share"] == 1.0
+    causes = ParetoTable.objects.get(centre=centre, dimension="root_cause_category", window_days=0)
+    assert [(r["value"], r["count"], r["vital_few"]) for r in causes.rows] == [
+        ("process", 30, True),
+        ("people", 10, True),  # the one that takes the cumulative share past 80%
+    ]
+    recent = ParetoTable.objects.get(centre=centre, dimension="category", window_days=90)
+    assert 0 < sum(row["count"] for row in recent.rows) < generated.problems
