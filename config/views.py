@@ -52,11 +52,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def learner_home(request: HttpRequest) -> HttpResponse:
     _require_role(request, Role.LEARNER)
+    enrolments = list(portfolio_selectors.enrolments_for_learner(learner=request.user))
     return render(
         request,
         "home/learner.html",
         {
-            "enrolments": portfolio_selectors.enrolments_for_learner(learner=request.user),
+            "enrolments": enrolments,
+            "coverages": [(e, portfolio_selectors.coverage_data(enrolment=e)) for e in enrolments],
             "open_problems": problem_selectors.open_problems_for_learner(learner=request.user),
             "counts": problem_selectors.problem_counts_for_learners(
                 learner_ids=[request.user.pk]

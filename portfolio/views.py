@@ -46,6 +46,32 @@ def _portfolio_page(request: HttpRequest, enrolment: Enrolment, *, is_owner: boo
 
 
 @login_required
+def coverage_home(request: HttpRequest) -> HttpResponse:
+    """The learner's own coverage of their unit."""
+    enrolment = selectors.enrolment_for_learner(user=request.user)
+    return _coverage_page(request, enrolment)
+
+
+@login_required
+def coverage_for_enrolment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A learner's coverage, read by them, their assessor or their internal verifier."""
+    enrolment = selectors.enrolment_for_reader(user=request.user, pk=pk)
+    return _coverage_page(request, enrolment)
+
+
+def _coverage_page(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    return render(
+        request,
+        "portfolio/coverage.html",
+        {
+            "enrolment": enrolment,
+            "coverage": selectors.coverage_data(enrolment=enrolment),
+            "is_owner": enrolment.learner_id == request.user.pk,
+        },
+    )
+
+
+@login_required
 def evidence_create(request: HttpRequest) -> HttpResponse:
     enrolment = selectors.enrolment_for_learner(user=request.user)
     chooser = EvidenceTypeChoiceForm(request.GET or None, enrolment=enrolment)
