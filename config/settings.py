@@ -169,6 +169,11 @@ PRIVATE_STORAGE_ROOT = Path(
 CASEBOOK_IMPORT_MAX_BYTES = env_int("CASEBOOK_IMPORT_MAX_BYTES", 250 * 1024 * 1024)
 CASEBOOK_IMPORT_BACKGROUND_ROWS = env_int("CASEBOOK_IMPORT_BACKGROUND_ROWS", 5000)
 
+# Evidence attachments: the largest file a learner may attach (checked on the bytes received,
+# not the size the browser claims). Witness testimony: days a witness's link stays valid.
+CASEBOOK_ATTACHMENT_MAX_BYTES = env_int("CASEBOOK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+CASEBOOK_WITNESS_LINK_DAYS = env_int("CASEBOOK_WITNESS_LINK_DAYS", 14)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

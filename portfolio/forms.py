@@ -136,3 +136,69 @@ class MappingForm(forms.Form):
         self.fields["outcomes"].queryset = unit.outcomes.all()
         self.fields["knowledge_items"].queryset = KnowledgeItem.objects.filter(unit=unit)
         self.fields["range_items"].queryset = unit.range_items.all()
+
+
+class AttachmentForm(forms.Form):
+    """One file; what kind it is and whether it is kept is decided by its content, in the
+    service, not by the browser's `accept` hint."""
+
+    file = forms.FileField(label="Attach a file", allow_empty_file=True)
+
+
+class WitnessRequestForm(forms.Form):
+    witness_name = forms.CharField(label="Witness's name", max_length=120)
+    witness_role = forms.CharField(
+        label="Their role, and how they know your work",
+        max_length=120,
+        help_text="For example “Team leader, my line manager”.",
+    )
+    witness_email = forms.EmailField(label="Their e-mail address")
+    prompt = forms.CharField(
+        label="What would you like them to describe?",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Say which problem or occasion, and what they saw you do. " + PERSONAL_DATA_NOTE,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(
+                Div("witness_name", css_class="col-md-6"),
+                Div("witness_role", css_class="col-md-6"),
+                css_class="row",
+            ),
+            "witness_email",
+            "prompt",
+        )
+
+
+class WitnessStatementForm(forms.Form):
+    text = forms.CharField(
+        label="Your statement",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Describe what you saw, in your own words: when, where, what they did and "
+        "how it ended. Refer to customers by a description, not by name.",
+    )
+    witness_name = forms.CharField(label="Your name", max_length=120)
+    witness_role = forms.CharField(label="Your role", max_length=120)
+    confirmed = forms.BooleanField(
+        label="I confirm this is a true account of what I saw",
+        required=True,
+        error_messages={"required": "Tick to confirm this is a true account of what you saw."},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "text",
+            Div(
+                Div("witness_name", css_class="col-md-6"),
+                Div("witness_role", css_class="col-md-6"),
+                css_class="row",
+            ),
+            "confirmed",
+        )

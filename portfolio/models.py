@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from portfolio import files
 
 
 class Unit(models.Model):
@@ -352,3 +355,116 @@ class EvidenceRange(Mapping):
 
     def __str__(self) -> str:
         return f"EI {self.evidence.ei} → {self.range_item.code}"
+
+
+class Attachment(models.Model):
+    """A file attached to an evidence item. The file is kept under a random name in private
+    storage (see services.attachments); the name the learner gave it is kept only for
+    display, and the type is the one its content showed, never the name's or the browser's."""
+
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="attachments")
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    original_name = models.CharField(
+        max_length=200, help_text="The file's name as uploaded, made safe to show."
+    )
+    kind = models.CharField(max_length=10, help_text="The type its content showed (files.py).")
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evidence", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (EI {self.evidence.ei})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portfolio:attachment-download", args=[self.pk])
+
+    @property
+    def kind_label(self) -> str:
+        kind = files.BY_CODE.get(self.kind)
+        return kind.label if kind else self.kind
+
+
+class WitnessRequest(models.Model):
+    """A learner's request to a colleague or manager without an account for a witness
+    statement, sent by e-mail as a signed, expiring, single-use link. The link carries the
+    request's id and `nonce`; a resend draws a new nonce, so older links stop working."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        WRITTEN = "written", "Written"
+        CANCELLED = "cancelled", "Cancelled"
+
+    evidence = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="witness_requests"
+    )
+    witness_name = models.CharField(max_length=120)
+    witness_role = models.CharField(
+        max_length=120, help_text="Their role, and how they know the learner's work."
+    )
+    witness_email = models.EmailField()
+    prompt = models.TextField(help_text="What the learner asks the witness to describe.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SENT)
+    nonce = models.CharField(max_length=32, editable=False)
+    sent_at = models.DateTimeField()
+    send_count = models.PositiveSmallIntegerField(default=1)
+    expires_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["nonce"])
+
+    class Meta:
+        ordering = ["evidence", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Witness request to {self.witness_name} (EI {self.evidence.ei})"
+
+    def is_expired(self, now=None) -> bool:
+        return self.status == self.Status.SENT and (now or timezone.now()) >= self.expires_at
+
+    @property
+    def state(self) -> str:
+        """What the learner sees: sent, written, expired or cancelled."""
+        return "expired" if self.is_expired() else self.status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.SENT and not self.is_expired()
+
+
+class WitnessStatement(models.Model):
+    """What a witness wrote, in their words, with the name and role they gave and when.
+    Written once through the request's link and never changed afterwards."""
+
+    request = models.OneToOneField(
+        WitnessRequest, on_delete=models.PROTECT, related_name="statement"
+    )
+    evidence = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="witness_statements"
+    )
+    text = models.TextField()
+    witness_name = models.CharField(max_length=120)
+    witness_role = models.CharField(max_length=120)
+    confirmed = models.BooleanField(
+        help_text="The witness confirmed it is a true account of what they saw."
+    )
+    written_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evidence", "written_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Statement by {self.witness_name} (EI {self.evidence.ei})"

@@ -14,6 +14,25 @@ urlpatterns = [
     path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),
     path("evidence/<int:pk>/mapping/", views.evidence_mapping, name="evidence-mapping"),
     path("evidence/<int:pk>/submit/", views.evidence_submit, name="evidence-submit"),
+    path("evidence/<int:pk>/attachments/", views.attachment_add, name="attachment-add"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("attachments/<int:pk>/remove/", views.attachment_remove, name="attachment-remove"),
+    path(
+        "evidence/<int:pk>/witnesses/new/",
+        views.witness_request_create,
+        name="witness-request-create",
+    ),
+    path(
+        "witness-requests/<int:pk>/resend/",
+        views.witness_request_resend,
+        name="witness-request-resend",
+    ),
+    path(
+        "witness-requests/<int:pk>/cancel/",
+        views.witness_request_cancel,
+        name="witness-request-cancel",
+    ),
+    path("witness/<str:token>/", views.witness_statement, name="witness-statement"),
     path(
         "drafts/from-problem/<int:problem_pk>/",
         views.draft_from_problem,

@@ -1,5 +1,6 @@
 """Writes to the portfolio: enrolments, evidence items, their mapping and drafts."""
 
+from portfolio.services.attachments import attachment_add, attachment_remove
 from portfolio.services.drafts import evidence_draft_from_problem
 from portfolio.services.enrolments import enrolment_create, enrolment_validate
 from portfolio.services.evidence import (
@@ -10,8 +11,19 @@ from portfolio.services.evidence import (
     evidence_update,
 )
 from portfolio.services.mapping import mapping_save, mapping_suggest
+from portfolio.services.witness import (
+    LinkRefused,
+    witness_request_cancel,
+    witness_request_create,
+    witness_request_for_link,
+    witness_request_resend,
+    witness_statement_write,
+)
 
 __all__ = [
+    "LinkRefused",
+    "attachment_add",
+    "attachment_remove",
     "enrolment_create",
     "enrolment_validate",
     "evidence_create",
@@ -22,4 +34,9 @@ __all__ = [
     "evidence_update",
     "mapping_save",
     "mapping_suggest",
+    "witness_request_cancel",
+    "witness_request_create",
+    "witness_request_for_link",
+    "witness_request_resend",
+    "witness_statement_write",
 ]
