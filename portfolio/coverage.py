@@ -29,7 +29,8 @@ COMBINABLE = (("identified_by", "problem_type"), ("option_basis", "viewpoint"))
 
 # The learner's words for each F6 range item: (head, qualifier). An item of the first group
 # of a COMBINABLE pair is a head; one of the second group qualifies a head ("a problem" when
-# alone). Unknown codes fall back to the unit's own text.
+# alone; a qualifier starting with a comma is joined without a space). Unknown codes fall
+# back to the unit's own text.
 RANGE_PHRASES = {
     "identified_by_customer": ("a problem identified by a customer", ""),
     "identified_first_by_learner_or_colleague": (
@@ -48,8 +49,8 @@ RANGE_PHRASES = {
         "an option using an agreed or authorised exception to usual practice",
         "",
     ),
-    "viewpoint_customer": ("an option", "considered from your customer's point of view"),
-    "viewpoint_organisation": ("an option", "considered from your organisation's point of view"),
+    "viewpoint_customer": ("an option", ", considered from your customer's point of view"),
+    "viewpoint_organisation": ("an option", ", considered from your organisation's point of view"),
 }
 
 
@@ -476,13 +477,18 @@ def _missing_range(groups: list[RangeGroup]) -> list[Missing]:
     return [_missing_range_need(head, tail) for head, tail in pairs]
 
 
+def _join(head: str, qualifier: str) -> str:
+    if not qualifier:
+        return head
+    return f"{head}{qualifier}" if qualifier.startswith(",") else f"{head} {qualifier}"
+
+
 def _missing_range_need(head: RangeRow, tail: RangeRow | None) -> Missing:
     rows = [head] if tail is None else [head, tail]
     if tail is None:
-        words, qualifier = _phrase(head.item)
-        need = f"{words} {qualifier}".strip()
+        need = _join(*_phrase(head.item))
     else:
-        need = f"{_phrase(head.item)[0]} {_phrase(tail.item)[1]}".strip()
+        need = _join(_phrase(head.item)[0], _phrase(tail.item)[1])
     notes = []
     if tail is not None:
         notes.append("One example can meet both.")

@@ -353,6 +353,34 @@ def test_a_problem_type_alone_reads_as_a_problem():
     ]
 
 
+def test_a_combined_option_reads_as_one_sentence():
+    viewpoint = RangeIn(
+        231,
+        "viewpoint_customer",
+        "your customer",
+        "viewpoint",
+        "You must show ...",
+        {"option.viewpoint": ["customer"]},
+    )
+    result = coverage(
+        outcomes=[], knowledge=[], range_items=[*RANGE, viewpoint], evidence_types=[], evidence=[]
+    )
+    assert texts(result)[-1] == (
+        "You still need an option using formal organisational procedures, considered from "
+        "your customer's point of view"
+    )
+
+
+def test_an_option_viewpoint_alone_reads_as_an_option():
+    viewpoint = RangeIn(231, "viewpoint_customer", "your customer", "viewpoint", "", {})
+    result = coverage(
+        outcomes=[], knowledge=[], range_items=[viewpoint], evidence_types=[], evidence=[]
+    )
+    assert texts(result) == [
+        "You still need an option, considered from your customer's point of view"
+    ]
+
+
 def test_an_unknown_range_code_falls_back_to_the_units_words():
     item = RangeIn(9, "new_thing", "something the unit added", "other", "Also:", {"x.y": ["z"]})
     result = coverage(outcomes=[], knowledge=[], range_items=[item], evidence_types=[], evidence=[])
