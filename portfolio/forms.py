@@ -182,7 +182,11 @@ class WitnessStatementForm(forms.Form):
         "how it ended. Refer to customers by a description, not by name.",
     )
     witness_name = forms.CharField(label="Your name", max_length=120)
-    witness_role = forms.CharField(label="Your role", max_length=120)
+    witness_role = forms.CharField(
+        label="Your role",
+        max_length=120,
+        help_text="Your job, and how you know their work, e.g. “Team leader, I manage them”.",
+    )
     confirmed = forms.BooleanField(
         label="I confirm this is a true account of what I saw",
         required=True,

@@ -285,6 +285,7 @@ def _get_witness_request_for_owner(user, pk: int) -> WitnessRequest:
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.evidence_for_owner(user=request.user, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
+    refused_name = ""
     if form.is_valid():
         try:
             attachment = services.attachment_add(
@@ -292,6 +293,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             errors = exc.messages
+            refused_name = files.display_name(form.cleaned_data["file"].name or "")
         else:
             messages.success(request, f"{attachment.original_name} is attached to EI {item.ei}.")
             return redirect(f"{item.get_absolute_url()}#attachments")
@@ -300,7 +302,9 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portfolio/evidence_detail.html",
-        _detail_context(request, item, attachment_errors=errors),
+        _detail_context(
+            request, item, attachment_errors=errors, attachment_refused_name=refused_name
+        ),
         status=400,
     )
 
@@ -413,7 +417,9 @@ def witness_statement(request: HttpRequest, token: str) -> HttpResponse:
         return _link_refused(request, exc)
     form = WitnessStatementForm(
         request.POST or None,
-        initial={"witness_name": witness.witness_name, "witness_role": witness.witness_role},
+        # The role is left for the witness: the learner's words ("my line manager") are
+        # written from the learner's side.
+        initial={"witness_name": witness.witness_name},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -213,7 +213,7 @@ def _token_read(token: str) -> _Claim:
         ) from None
     except signing.BadSignature:
         raise LinkRefused(
-            "This link is not valid. Check that you copied the whole link from the e-mail.",
+            "This link is not valid. Check that you copied the whole link from the e‑mail.",
             status=400,
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("r"), int):

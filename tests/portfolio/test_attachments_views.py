@@ -200,3 +200,9 @@ def test_removing_needs_post(client, learner, attachment):
     client.force_login(learner)
     response = client.get(reverse("portfolio:attachment-remove", args=[attachment.pk]))
     assert response.status_code == 405
+
+
+def test_a_refused_file_is_named_by_its_safe_display_name(client, learner, item):
+    client.force_login(learner)
+    response = post_file(client, item, "../archive<1>.pdf", sample_zip())
+    assert "archive_1_.pdf was not attached." in response.content.decode()
