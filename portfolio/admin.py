@@ -3,13 +3,17 @@ from django.contrib import admin
 
 from accounts.admin import CentreScopedAdmin
 from portfolio.models import (
+    Attachment,
     Element,
     Enrolment,
+    EvidenceItem,
     EvidenceType,
     KnowledgeItem,
     Outcome,
     RangeItem,
     Unit,
+    WitnessRequest,
+    WitnessStatement,
 )
 from portfolio.services import enrolment_validate
 
@@ -88,3 +92,47 @@ class UnitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyEvidenceAdmin(CentreScopedAdmin):
+    """Evidence is written through the learner's pages, where the portfolio's rules apply
+    (drafts only, owners only, locks once signed); the admin only reads it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvidenceItem)
+class EvidenceItemAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "enrolment__centre"
+    list_display = ("ei", "title", "evidence_type", "enrolment", "status", "date")
+    list_filter = ("status", "evidence_type__code")
+    search_fields = ("title", "enrolment__learner__username")
+    list_select_related = ("evidence_type", "enrolment__learner", "enrolment__centre")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "evidence__enrolment__centre"
+    list_display = ("original_name", "kind", "size", "evidence")
+    list_select_related = ("evidence",)
+
+
+@admin.register(WitnessRequest)
+class WitnessRequestAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "evidence__enrolment__centre"
+    list_display = ("witness_name", "witness_role", "status", "sent_at", "expires_at", "evidence")
+    list_filter = ("status",)
+    exclude = ("nonce",)
+
+
+@admin.register(WitnessStatement)
+class WitnessStatementAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "evidence__enrolment__centre"
+    list_display = ("request", "written_at")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -128,12 +129,19 @@ def _send(*, request: WitnessRequest, item: EvidenceItem, site_url: str) -> None
         "link": witness_link(request=request, site_url=site_url),
         "days": _link_days(),
     }
-    send_mail(
-        subject=f"{item.enrolment.learner.display_name} asks you for a witness statement",
-        message=render_to_string("portfolio/email/witness_request.txt", context),
-        from_email=None,
-        recipient_list=[request.witness_email],
-    )
+    try:
+        send_mail(
+            subject=f"{item.enrolment.learner.display_name} asks you for a witness statement",
+            message=render_to_string("portfolio/email/witness_request.txt", context),
+            from_email=None,
+            recipient_list=[request.witness_email],
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        # Raised inside the caller's transaction: the request is not recorded either.
+        raise ValidationError(
+            f"The e-mail to {request.witness_email} could not be sent ({exc.__class__.__name__}),"
+            " so nothing was recorded. Check the address, or try again later."
+        ) from exc
 
 
 def _request_for_learner(*, request: WitnessRequest, by: User) -> WitnessRequest:

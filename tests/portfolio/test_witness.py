@@ -239,3 +239,15 @@ def test_the_token_carries_only_the_request_and_its_nonce(learner, wt_item):
     request = ask(wt_item, learner)
     data = signing.loads(witness_token(request), salt=TOKEN_SALT)
     assert data == {"r": request.pk, "n": request.nonce}
+
+
+def test_a_mail_server_that_refuses_records_nothing_and_says_so(learner, wt_item, monkeypatch):
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"sam@example.org": (550, b"no such user")})
+
+    monkeypatch.setattr("portfolio.services.witness.send_mail", refuse)
+    with pytest.raises(ValidationError, match="could not be sent"):
+        ask(wt_item, learner)
+    assert not WitnessRequest.objects.exists()
