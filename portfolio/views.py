@@ -119,8 +119,11 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.evidence_for_owner(user=request.user, pk=pk)
-    if not item.is_draft:
-        messages.info(request, f"EI {item.ei} is submitted: it can no longer be changed.")
+    if not item.is_editable:
+        messages.info(
+            request,
+            f"EI {item.ei} is {item.get_status_display().lower()}: it can no longer be changed.",
+        )
         return redirect(item)
     form = EvidenceForm(
         request.POST or None,
@@ -154,7 +157,7 @@ def _detail_context(request: HttpRequest, item: EvidenceItem, **extra) -> dict:
     return {
         "item": item,
         "is_owner": is_owner,
-        "can_change": is_owner and item.is_draft,
+        "can_change": is_owner and item.is_editable,
         "panel": selectors.mapping_panel(item=item),
         **_files_and_witnesses(item, is_owner=is_owner),
         **extra,
@@ -230,7 +233,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 def _files_and_witnesses(item: EvidenceItem, *, is_owner: bool) -> dict:
-    can_change = is_owner and item.is_draft
+    can_change = is_owner and item.is_editable
     is_witness_type = item.evidence_type.code == WITNESS_TESTIMONY
     return {
         "attachments": list(item.attachments.all()),
@@ -350,7 +353,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def witness_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.evidence_for_owner(user=request.user, pk=pk)
-    if not (item.is_draft and item.evidence_type.code == WITNESS_TESTIMONY):
+    if not (item.is_editable and item.evidence_type.code == WITNESS_TESTIMONY):
         messages.info(request, "Witness statements are asked for on draft witness testimony.")
         return redirect(item)
     form = WitnessRequestForm(request.POST or None)

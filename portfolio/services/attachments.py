@@ -31,11 +31,16 @@ def attachment_path(attachment: Attachment) -> Path:
 
 
 def attachment_changeable_check(*, item: EvidenceItem, by: User) -> None:
-    """Only the learner adds or removes files, and only while the item is a draft. (Signed
-    items will lock their files here too.)"""
+    """Only the learner adds or removes files, only while the item is a draft or referred
+    back, and never once it is signed (locked)."""
     if by.pk != item.enrolment.learner_id:
         raise ValidationError("Only the learner changes the files attached to their evidence.")
-    if not item.is_draft:
+    if item.is_locked:
+        raise ValidationError(
+            f"EI {item.ei} is signed and locked: its files can no longer be changed. A centre "
+            "admin can unlock it, with a written reason; that voids its signatures."
+        )
+    if not item.is_editable:
         raise ValidationError(
             f"EI {item.ei} is {item.get_status_display().lower()}: its files can no longer be "
             "changed."

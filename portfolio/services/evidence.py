@@ -200,9 +200,16 @@ def evidence_update(
 
 
 def evidence_editable_check(*, item: EvidenceItem, by: User) -> None:
+    """The learner changes a draft, or an item their assessor referred back; never a
+    signed (locked) one, nor one waiting for or past assessment."""
     if by.pk != item.enrolment.learner_id:
         raise ValidationError("Only the learner changes their evidence.")
-    if not item.is_draft:
+    if item.is_locked:
+        raise ValidationError(
+            f"EI {item.ei} is signed and locked: it can no longer be changed. A centre admin "
+            "can unlock it, with a written reason; that voids its signatures."
+        )
+    if not item.is_editable:
         raise ValidationError(
             f"EI {item.ei} is {item.get_status_display().lower()}: it can no longer be changed."
         )
@@ -210,7 +217,7 @@ def evidence_editable_check(*, item: EvidenceItem, by: User) -> None:
 
 @transaction.atomic
 def evidence_submit(*, item: EvidenceItem, by: User) -> EvidenceItem:
-    """Submit a draft for assessment. It must claim at least one confirmed part of the
+    """Submit a draft (or resubmit an item referred back) for assessment. It must claim at least one confirmed part of the
     standard (suggestions count for nothing); a second submit is refused."""
     item = EvidenceItem.objects.select_for_update().select_related("evidence_type").get(pk=item.pk)
     evidence_editable_check(item=item, by=by)

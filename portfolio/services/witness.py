@@ -46,7 +46,7 @@ def _requestable_check(*, item: EvidenceItem, by: User) -> None:
         raise ValidationError("Only the learner asks for witness statements on their evidence.")
     if item.evidence_type.code != WITNESS_TESTIMONY:
         raise ValidationError("Witness statements are asked for on witness testimony evidence.")
-    if not item.is_draft:
+    if not item.is_editable:
         raise ValidationError(
             f"EI {item.ei} is {item.get_status_display().lower()}: it can no longer be changed."
         )
@@ -260,7 +260,7 @@ def witness_request_for_link(*, token: str) -> WitnessRequest:
         raise LinkRefused(
             "This link has expired. Ask the person who sent it to send you a new one.", status=410
         )
-    if not request.evidence.is_draft:
+    if not request.evidence.is_editable:
         raise LinkRefused(
             "The evidence this request was for has been submitted, so it can no longer take a "
             "statement.",
@@ -288,7 +288,7 @@ def witness_statement_write(
     if errors:
         raise ValidationError(errors)
     item = EvidenceItem.objects.select_for_update().get(pk=request.evidence_id)
-    if not item.is_draft:
+    if not item.is_editable:
         raise LinkRefused("The evidence this request was for has been submitted.", status=410)
     now = timezone.now()
     claimed = WitnessRequest.objects.filter(

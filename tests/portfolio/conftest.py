@@ -44,3 +44,54 @@ def evidence_type(f6):
 @pytest.fixture
 def item(enrolment):
     return EvidenceItemFactory(enrolment=enrolment, ei=1)
+
+
+@pytest.fixture
+def submitted(enrolment, problem):
+    """EI 1, an observation linked to the learner's problem, claiming 1.1 and 1.2 (and a
+    knowledge item), submitted to the assessor."""
+    from portfolio.services import evidence_create, evidence_submit, mapping_save
+
+    unit = enrolment.unit
+    item = evidence_create(
+        enrolment=enrolment,
+        by=enrolment.learner,
+        evidence_type=unit.evidence_types.get(code="O"),
+        title="Observed handling a billing complaint",
+        narrative="My assessor watched me take a call about a double charge.",
+        problems=[problem],
+    )
+    mapping_save(
+        item=item,
+        by=enrolment.learner,
+        outcomes=list(unit.outcomes.filter(code__in=["1.1", "1.2"])),
+        knowledge_items=list(unit.knowledge_items.filter(code="1")),
+        range_items=[],
+    )
+    return evidence_submit(item=item, by=enrolment.learner)
+
+
+@pytest.fixture
+def assessed(submitted):
+    """The submitted item with both outcomes decided competent."""
+    from portfolio.services.assessment import Decision, evidence_assess
+
+    outcomes = submitted.enrolment.unit.outcomes.filter(code__in=["1.1", "1.2"])
+    return evidence_assess(
+        item=submitted,
+        by=submitted.enrolment.assessor,
+        decisions=[Decision(o, "competent", "Clear and calm.") for o in outcomes],
+    )
+
+
+@pytest.fixture
+def signature(assessed):
+    """The assessor's signature on outcome 1.1 of the assessed item, which locks it."""
+    from django.utils import timezone
+
+    from portfolio.services.signing import decision_sign
+
+    decision = assessed.decisions.get(outcome__code="1.1")
+    return decision_sign(
+        decision=decision, by=assessed.enrolment.assessor, reauthenticated_at=timezone.now()
+    )

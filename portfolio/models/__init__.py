@@ -200,10 +200,11 @@ class EvidenceItem(models.Model):
     column) and mapped to the outcomes, knowledge items and range items it shows."""
 
     class Status(models.TextChoices):
-        # Later states (referred back, assessed, sampled) join these; nothing else assumes
-        # there are only two.
+        # A later state (sampled) joins these; nothing else assumes there are only four.
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
+        REFERRED_BACK = "referred_back", "Referred back"
+        ASSESSED = "assessed", "Assessed"
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.PROTECT, related_name="evidence_items"
@@ -227,6 +228,13 @@ class EvidenceItem(models.Model):
     result = models.TextField(blank=True)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when a signature covers it: from then on neither the app nor, on "
+        "PostgreSQL, the database lets it, its mapping, links or files change until a centre "
+        "admin unlocks it.",
+    )
     drafted_from = models.ForeignKey(
         "complaints.Problem",
         null=True,
@@ -275,6 +283,15 @@ class EvidenceItem(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_editable(self) -> bool:
+        """The learner may change it: a draft, or referred back to them, and not signed."""
+        return self.status in (self.Status.DRAFT, self.Status.REFERRED_BACK) and not self.is_locked
 
     @property
     def is_star(self) -> bool:
@@ -468,3 +485,30 @@ class WitnessStatement(models.Model):
 
     def __str__(self) -> str:
         return f"Statement by {self.witness_name} (EI {self.evidence.ei})"
+
+
+from portfolio.models.assessment import (  # noqa: E402 (the models above come first)
+    EvidenceUnlock,
+    OutcomeDecision,
+    Signature,
+)
+
+__all__ = [
+    "Attachment",
+    "Element",
+    "Enrolment",
+    "EvidenceItem",
+    "EvidenceKnowledge",
+    "EvidenceOutcome",
+    "EvidenceRange",
+    "EvidenceType",
+    "EvidenceUnlock",
+    "KnowledgeItem",
+    "Outcome",
+    "OutcomeDecision",
+    "RangeItem",
+    "Signature",
+    "Unit",
+    "WitnessRequest",
+    "WitnessStatement",
+]

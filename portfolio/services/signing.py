@@ -1,0 +1,307 @@
+"""Signatures: what is signed (the canonical content of a subject), asking for the password
+again before signing, locking what a signature covers, verifying, and unlocking."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from portfolio import canonical
+from portfolio.models import (
+    EvidenceItem,
+    EvidenceUnlock,
+    OutcomeDecision,
+    Signature,
+)
+
+# A signature needs the password confirmed this recently (NVQ records are signed one by one
+# during a review; five minutes covers a sitting without leaving an unattended session able
+# to sign).
+REAUTH_VALID_FOR = datetime.timedelta(minutes=5)
+REAUTH_SESSION_KEY = "casebook_reauth_at"
+
+
+class ReauthRequired(ValidationError):
+    """Signing was refused because the password was not confirmed in the last 5 minutes."""
+
+
+# Re-authentication --------------------------------------------------------------------------
+
+
+def reauth_confirm(*, user: User, password: str, session) -> bool:
+    """Check the password again and, if right, note the time in the session."""
+    if not password or not user.check_password(password):
+        return False
+    session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
+    return True
+
+
+def reauth_at(*, session) -> datetime.datetime | None:
+    stamp = session.get(REAUTH_SESSION_KEY)
+    if not isinstance(stamp, int | float):
+        return None
+    return datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC)
+
+
+def reauth_is_fresh(*, at: datetime.datetime | None, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return at is not None and datetime.timedelta(0) <= now - at <= REAUTH_VALID_FOR
+
+
+# What is signed -----------------------------------------------------------------------------
+
+
+def evidence_content(item: EvidenceItem) -> dict:
+    """An evidence item as signed: its words and date, its confirmed claims, what it links to
+    in the learner's log, its files by SHA-256 and its witness statements. The status and
+    timestamps are left out: they record the item's journey, not what it shows."""
+    return {
+        "kind": "evidence_item",
+        "id": item.pk,
+        "enrolment": item.enrolment_id,
+        "ei": item.ei,
+        "evidence_type": item.evidence_type.code,
+        "title": item.title,
+        "date": item.date,
+        "narrative": item.narrative,
+        "situation": item.situation,
+        "task": item.task,
+        "action": item.action,
+        "result": item.result,
+        "outcomes": sorted(
+            item.outcome_mappings.filter(confirmed=True).values_list("outcome__code", flat=True)
+        ),
+        "knowledge_items": sorted(
+            item.knowledge_mappings.filter(confirmed=True).values_list(
+                "knowledge_item__code", flat=True
+            )
+        ),
+        "range_items": sorted(
+            item.range_mappings.filter(confirmed=True).values_list("range_item__code", flat=True)
+        ),
+        "problems": sorted(p.reference for p in item.problems.select_related("centre")),
+        "repeated_problems": sorted(item.repeated_problems.values_list("pk", flat=True)),
+        "preventive_actions": sorted(item.preventive_actions.values_list("pk", flat=True)),
+        "attachments": sorted(
+            (
+                {"name": a.original_name, "sha256": a.sha256, "size": a.size}
+                for a in item.attachments.all()
+            ),
+            key=lambda a: (a["sha256"], a["name"]),
+        ),
+        "witness_statements": [
+            {
+                "witness_name": s.witness_name,
+                "witness_role": s.witness_role,
+                "text": s.text,
+                "written_at": s.written_at,
+            }
+            for s in item.witness_statements.order_by("written_at", "pk")
+        ],
+    }
+
+
+def decision_content(decision: OutcomeDecision) -> dict:
+    """An outcome decision as signed: the outcome's words, the verdict and feedback, who
+    decided when, and the evidence it rests on."""
+    outcome = decision.outcome
+    return {
+        "kind": "outcome_decision",
+        "id": decision.pk,
+        "unit": {"code": outcome.unit.code, "version": outcome.unit.version},
+        "outcome": {"code": outcome.code, "text": outcome.text},
+        "verdict": decision.verdict,
+        "feedback": decision.feedback,
+        "decided_by": decision.decided_by.username,
+        "decided_at": decision.decided_at,
+        "evidence": evidence_content(decision.evidence),
+    }
+
+
+_CONTENT = {EvidenceItem: evidence_content, OutcomeDecision: decision_content}
+
+
+def subject_content(subject) -> dict:
+    return _CONTENT[type(subject)](subject)
+
+
+def _signed_text(
+    *, content: dict, signer: User, role: str, statement: str, signed_at: datetime.datetime
+) -> str:
+    """What the hash covers: the subject's content and who signed what, as whom, when."""
+    return canonical.dumps(
+        {
+            "version": canonical.VERSION,
+            "signer": signer.username,
+            "role": role,
+            "statement": statement,
+            "signed_at": signed_at,
+            "content": content,
+        }
+    )
+
+
+# Locking ------------------------------------------------------------------------------------
+
+
+def locked_check(item: EvidenceItem, *, what: str = "it") -> None:
+    if item.is_locked:
+        raise ValidationError(
+            f"EI {item.ei} is signed and locked: {what} can no longer be changed. A centre "
+            "admin can unlock it, with a written reason; that voids its signatures."
+        )
+
+
+def _evidence_lock(item: EvidenceItem, *, at: datetime.datetime) -> None:
+    EvidenceItem.objects.filter(pk=item.pk, locked_at__isnull=True).update(locked_at=at)
+
+
+# Signing ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_sign(
+    *, decision: OutcomeDecision, by: User, reauthenticated_at: datetime.datetime | None
+) -> Signature:
+    """The assessor signs and dates an outcome on an evidence item where competence is
+    demonstrated. The evidence it rests on is locked in the same transaction."""
+    if not reauth_is_fresh(at=reauthenticated_at):
+        raise ReauthRequired(
+            "Confirm your password to sign: it is asked again before each sitting."
+        )
+    item = EvidenceItem.objects.select_for_update().select_related("enrolment", "evidence_type")
+    item = item.get(pk=decision.evidence_id)
+    if by.pk != item.enrolment.assessor_id:
+        raise ValidationError("Only the learner's assessor signs their outcomes.")
+    current = (
+        OutcomeDecision.objects.filter(evidence=item, outcome_id=decision.outcome_id)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if current is None or current.pk != decision.pk or not decision.is_competent:
+        raise ValidationError("Only the current decision of competent can be signed.")
+    if item.status != EvidenceItem.Status.ASSESSED:
+        raise ValidationError(f"EI {item.ei} is {item.get_status_display().lower()}: not signable.")
+    subject_type = ContentType.objects.get_for_model(OutcomeDecision)
+    if Signature.objects.filter(
+        subject_type=subject_type, subject_id=decision.pk, voided_at__isnull=True
+    ).exists():
+        raise ValidationError(f"{decision.outcome.code} on EI {item.ei} is already signed.")
+    now = timezone.now().replace(microsecond=0)
+    _evidence_lock(item, at=now)
+    item.refresh_from_db()
+    statement = (
+        f"I confirm the candidate has demonstrated competence in outcome "
+        f"{decision.outcome.code} through EI {item.ei}."
+    )
+    text = _signed_text(
+        content=decision_content(decision),
+        signer=by,
+        role=Signature.Role.ASSESSOR,
+        statement=statement,
+        signed_at=now,
+    )
+    return Signature.objects.create(
+        enrolment=item.enrolment,
+        signer=by,
+        role=Signature.Role.ASSESSOR,
+        statement=statement,
+        signed_at=now,
+        subject_type=subject_type,
+        subject_id=decision.pk,
+        content=text,
+        content_sha256=canonical.sha256(text),
+    )
+
+
+# Verifying ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    signature: Signature
+    state: str  # "valid", "not valid" or "void"
+    recomputed_sha256: str
+    reason: str = ""
+
+    @property
+    def is_valid(self) -> bool:
+        return self.state == "valid"
+
+
+def signature_verify(*, signature: Signature) -> Verification:
+    """Recompute the hash from the database as it is now and compare it with the one stored
+    at signing. A void signature is reported void whatever its hash."""
+    subject = signature.subject
+    if subject is None:
+        recomputed, reason = "", "What was signed is no longer in the database."
+    else:
+        text = _signed_text(
+            content=subject_content(subject),
+            signer=signature.signer,
+            role=signature.role,
+            statement=signature.statement,
+            signed_at=signature.signed_at,
+        )
+        recomputed = canonical.sha256(text)
+        reason = "" if recomputed == signature.content_sha256 else "The signed content changed."
+    if signature.is_void:
+        return Verification(signature, "void", recomputed, signature.void_reason)
+    state = "valid" if recomputed and recomputed == signature.content_sha256 else "not valid"
+    return Verification(signature, state, recomputed, reason)
+
+
+def signatures_for_evidence(item: EvidenceItem):
+    """Every signature whose content includes the item: on the item and on its decisions."""
+    by_type = ContentType.objects.get_for_models(EvidenceItem, OutcomeDecision)
+    decisions = list(OutcomeDecision.objects.filter(evidence=item).values_list("pk", flat=True))
+    return Signature.objects.filter(
+        subject_type=by_type[EvidenceItem], subject_id=item.pk
+    ) | Signature.objects.filter(subject_type=by_type[OutcomeDecision], subject_id__in=decisions)
+
+
+# Unlocking ----------------------------------------------------------------------------------
+
+
+def _unlock_allow(item: EvidenceItem) -> None:
+    """Tell the database trigger that this transaction may change this item's locked rows.
+    `set_config(..., true)` lasts only until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('casebook.unlock', %s, true)", [str(item.pk)])
+
+
+@transaction.atomic
+def evidence_unlock(*, item: EvidenceItem, by: User, reason: str) -> EvidenceUnlock:
+    """A centre admin unlocks signed evidence with a written reason. The signatures that
+    cover it are voided (never deleted) and it goes back to the learner, referred back."""
+    item = EvidenceItem.objects.select_for_update().select_related("enrolment").get(pk=item.pk)
+    if not Membership.objects.filter(
+        user=by, centre_id=item.enrolment.centre_id, role=Role.CENTRE_ADMIN
+    ).exists():
+        raise ValidationError("Only a centre admin of the learner's centre unlocks evidence.")
+    if not item.is_locked:
+        raise ValidationError(f"EI {item.ei} is not locked.")
+    if len(reason.strip()) < 10:
+        raise ValidationError({"reason": "Say why it is unlocked, in a sentence."})
+    now = timezone.now()
+    _unlock_allow(item)
+    signatures = list(signatures_for_evidence(item).filter(voided_at__isnull=True))
+    Signature.objects.filter(pk__in=[s.pk for s in signatures]).update(
+        voided_at=now, voided_by=by, void_reason=reason.strip()
+    )
+    item.locked_at = None
+    item.status = EvidenceItem.Status.REFERRED_BACK
+    item._history_user = by
+    item.save(update_fields=["locked_at", "status", "updated_at"])
+    unlock = EvidenceUnlock.objects.create(
+        evidence=item, unlocked_by=by, unlocked_at=now, reason=reason.strip()
+    )
+    unlock.voided.set(signatures)
+    return unlock
