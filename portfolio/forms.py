@@ -206,3 +206,79 @@ class WitnessStatementForm(forms.Form):
             ),
             "confirmed",
         )
+
+
+# Assessment and signatures ----------------------------------------------------------------
+
+
+class AssessmentForm(forms.Form):
+    """The assessor's decision on each outcome the evidence claims: competent or not yet,
+    with feedback (needed for not yet, the service says so)."""
+
+    VERDICTS = [("competent", "Competent"), ("not_yet", "Not yet")]
+
+    def __init__(self, *args, outcomes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcomes = list(outcomes)
+        for outcome in self.outcomes:
+            self.fields[f"verdict_{outcome.pk}"] = forms.ChoiceField(
+                label="Decision", choices=self.VERDICTS, widget=forms.RadioSelect
+            )
+            self.fields[f"feedback_{outcome.pk}"] = forms.CharField(
+                label="Feedback",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="What the evidence shows; for not yet, what is still needed.",
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *(
+                Fieldset(
+                    f"{o.code} {o.text}",
+                    f"verdict_{o.pk}",
+                    f"feedback_{o.pk}",
+                    css_class="cb-decision",
+                )
+                for o in self.outcomes
+            )
+        )
+
+    def decisions(self):
+        from portfolio.services.assessment import Decision
+
+        return [
+            Decision(
+                outcome=o,
+                verdict=self.cleaned_data[f"verdict_{o.pk}"],
+                feedback=self.cleaned_data[f"feedback_{o.pk}"],
+            )
+            for o in self.outcomes
+        ]
+
+
+class ReauthForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it is unlocked",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Kept with the unlock and on every signature it voids; the learner and "
+        "their assessor and internal verifier read it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -519,3 +519,14 @@ def evidence_awaiting_assessment(*, assessor: User) -> dict[int, int]:
         .annotate(n=Count("pk"))
     )
     return {r["enrolment_id"]: r["n"] for r in rows}
+
+
+def decision_for_assessor(*, user: User, pk: int) -> OutcomeDecision:
+    decision = (
+        OutcomeDecision.objects.select_related("evidence__enrolment", "outcome__unit")
+        .filter(pk=pk, evidence__enrolment__assessor=user)
+        .first()
+    )
+    if decision is None:
+        raise Http404("No such decision among your learners'.")
+    return decision

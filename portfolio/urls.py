@@ -32,6 +32,12 @@ urlpatterns = [
         views.witness_request_cancel,
         name="witness-request-cancel",
     ),
+    path("evidence/<int:pk>/assess/", views.evidence_assess, name="evidence-assess"),
+    path("decisions/<int:pk>/sign/", views.decision_sign, name="decision-sign"),
+    path("confirm-password/", views.reauth, name="reauth"),
+    path("learners/<int:pk>/signatures/", views.signature_list, name="signature-list"),
+    path("signatures/<int:pk>/", views.signature_detail, name="signature-detail"),
+    path("evidence/<int:pk>/unlock/", views.evidence_unlock, name="evidence-unlock"),
     path("witness/<str:token>/", views.witness_statement, name="witness-statement"),
     path(
         "drafts/from-problem/<int:problem_pk>/",

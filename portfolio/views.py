@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from complaints import selectors as complaints_selectors
 from portfolio import files, selectors, services
 from portfolio.forms import (
+    AssessmentForm,
     AttachmentForm,
     EvidenceForm,
     EvidenceTypeChoiceForm,
     MappingForm,
+    ReauthForm,
+    UnlockForm,
     WitnessRequestForm,
     WitnessStatementForm,
 )
@@ -35,6 +42,9 @@ def portfolio_home(request: HttpRequest) -> HttpResponse:
     readable = list(selectors.enrolments_readable_by(user=request.user))
     if not readable:
         raise Http404("You have no portfolio, and no learners' portfolios to read.")
+    awaiting = selectors.evidence_awaiting_assessment(assessor=request.user)
+    for enrolment in readable:
+        enrolment.awaiting = awaiting.get(enrolment.pk, 0)
     return render(request, "portfolio/caseload.html", {"enrolments": readable})
 
 
@@ -154,9 +164,12 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, item: EvidenceItem, **extra) -> dict:
     is_owner = item.enrolment.learner_id == request.user.pk
+    decisions = selectors.evidence_assessment(item=item) if not item.is_draft else []
     return {
         "item": item,
         "is_owner": is_owner,
+        "is_assessor": item.enrolment.assessor_id == request.user.pk,
+        "decisions": [d for d in decisions if d.current],
         "can_change": is_owner and item.is_editable,
         "panel": selectors.mapping_panel(item=item),
         **_files_and_witnesses(item, is_owner=is_owner),
@@ -446,4 +459,167 @@ def _link_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
         "portfolio/witness_link_refused.html",
         {"message": str(exc)},
         status=exc.status,
+    )
+
+
+# Assessment and signatures --------------------------------------------------------------------
+
+
+@login_required
+def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assessor's page for one evidence item: decide each claimed outcome, then sign."""
+    item = selectors.evidence_for_assessor(user=request.user, pk=pk)
+    rows = selectors.evidence_assessment(item=item)
+    can_decide = item.status == EvidenceItem.Status.SUBMITTED and not item.is_locked
+    form = AssessmentForm(
+        request.POST if request.method == "POST" else None,
+        outcomes=[r.outcome for r in rows],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.evidence_assess(item=item, by=request.user, decisions=form.decisions())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if item.status == EvidenceItem.Status.REFERRED_BACK:
+                messages.success(
+                    request,
+                    f"EI {item.ei} is referred back to {item.enrolment.learner.display_name} "
+                    "with your feedback.",
+                )
+            else:
+                messages.success(
+                    request, f"EI {item.ei} is assessed. Sign each outcome below to date it."
+                )
+            return redirect("portfolio:evidence-assess", pk=item.pk)
+    return render(
+        request,
+        "portfolio/evidence_assess.html",
+        {
+            "item": item,
+            "rows": rows,
+            "form": form,
+            "can_decide": can_decide,
+            "reauth_fresh": services.reauth_is_fresh(
+                at=services.reauth_at(session=request.session)
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def decision_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = selectors.decision_for_assessor(user=request.user, pk=pk)
+    back = reverse("portfolio:evidence-assess", args=[decision.evidence_id])
+    try:
+        signature = services.decision_sign(
+            decision=decision,
+            by=request.user,
+            reauthenticated_at=services.reauth_at(session=request.session),
+        )
+    except services.ReauthRequired:
+        messages.warning(
+            request,
+            "Signing asks for your password again (it counts for five minutes). Confirm it, "
+            "then sign.",
+        )
+        return redirect(f"{reverse('portfolio:reauth')}?{urlencode({'next': back})}")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Outcome {decision.outcome.code} is signed and dated "
+            f"{signature.signed_at:%d %b %Y}. EI {decision.evidence.ei} is locked.",
+        )
+    return redirect(back)
+
+
+@login_required
+@never_cache
+def reauth(request: HttpRequest) -> HttpResponse:
+    """Confirm the password before signing; it counts for five minutes in this session."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("portfolio:home")
+    form = ReauthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.reauth_confirm(
+            user=request.user, password=form.cleaned_data["password"], session=request.session
+        ):
+            messages.success(request, "Password confirmed: you can sign for the next five minutes.")
+            return redirect(next_url)
+        form.add_error("password", "That is not your password. Try again.")
+    return render(
+        request,
+        "portfolio/reauth.html",
+        {"form": form, "next": next_url},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def signature_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every signature in a learner's portfolio, each checked again now."""
+    enrolment = selectors.enrolment_for_verifier_of_signatures(user=request.user, pk=pk)
+    results = [
+        services.signature_verify(signature=s)
+        for s in selectors.signatures_for_enrolment(enrolment=enrolment)
+    ]
+    return render(
+        request,
+        "portfolio/signature_list.html",
+        {"enrolment": enrolment, "results": results},
+    )
+
+
+@login_required
+def signature_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    signature = selectors.signature_for_reader(user=request.user, pk=pk)
+    return render(
+        request,
+        "portfolio/signature_detail.html",
+        {
+            "signature": signature,
+            "result": services.signature_verify(signature=signature),
+            "enrolment": signature.enrolment,
+        },
+    )
+
+
+@login_required
+def evidence_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """A centre admin unlocks signed evidence with a written reason."""
+    item = selectors.evidence_for_centre_admin(user=request.user, pk=pk)
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unlock = services.evidence_unlock(
+                item=item, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"EI {item.ei} is unlocked and referred back to "
+                f"{item.enrolment.learner.display_name}; {unlock.voided.count()} signature(s) "
+                "are void.",
+            )
+            return redirect("portfolio:signature-list", pk=item.enrolment_id)
+    return render(
+        request,
+        "portfolio/evidence_unlock.html",
+        {
+            "item": item,
+            "form": form,
+            "signatures": list(
+                services.signatures_for_evidence(item).filter(voided_at__isnull=True)
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
     )

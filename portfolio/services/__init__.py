@@ -1,5 +1,6 @@
 """Writes to the portfolio: enrolments, evidence items, their mapping and drafts."""
 
+from portfolio.services.assessment import Decision, evidence_assess
 from portfolio.services.attachments import attachment_add, attachment_remove
 from portfolio.services.drafts import evidence_draft_from_problem
 from portfolio.services.enrolments import enrolment_create, enrolment_validate
@@ -11,6 +12,16 @@ from portfolio.services.evidence import (
     evidence_update,
 )
 from portfolio.services.mapping import mapping_save, mapping_suggest
+from portfolio.services.signing import (
+    ReauthRequired,
+    decision_sign,
+    evidence_unlock,
+    reauth_at,
+    reauth_confirm,
+    reauth_is_fresh,
+    signature_verify,
+    signatures_for_evidence,
+)
 from portfolio.services.witness import (
     LinkRefused,
     witness_request_cancel,
@@ -21,7 +32,17 @@ from portfolio.services.witness import (
 )
 
 __all__ = [
+    "Decision",
     "LinkRefused",
+    "ReauthRequired",
+    "decision_sign",
+    "evidence_assess",
+    "evidence_unlock",
+    "reauth_at",
+    "reauth_confirm",
+    "reauth_is_fresh",
+    "signature_verify",
+    "signatures_for_evidence",
     "attachment_add",
     "attachment_remove",
     "enrolment_create",
