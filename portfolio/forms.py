@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
@@ -236,7 +237,7 @@ class AssessmentForm(forms.Form):
             *(
                 Fieldset(
                     f"{o.code} {o.text}",
-                    f"verdict_{o.pk}",
+                    InlineRadios(f"verdict_{o.pk}"),
                     f"feedback_{o.pk}",
                     css_class="cb-decision",
                 )

@@ -500,6 +500,7 @@ def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "form": form,
             "can_decide": can_decide,
+            "has_decisions": any(r.current for r in rows),
             "reauth_fresh": services.reauth_is_fresh(
                 at=services.reauth_at(session=request.session)
             ),
@@ -580,6 +581,8 @@ def signature_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def signature_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signature = selectors.signature_for_reader(user=request.user, pk=pk)
+    subject = signature.subject
+    evidence = getattr(subject, "evidence", subject)
     return render(
         request,
         "portfolio/signature_detail.html",
@@ -587,6 +590,16 @@ def signature_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signature": signature,
             "result": services.signature_verify(signature=signature),
             "enrolment": signature.enrolment,
+            # Centre admins verify signatures but do not read portfolios: no link for them.
+            "evidence": evidence
+            if isinstance(evidence, EvidenceItem)
+            and request.user.pk
+            in (
+                signature.enrolment.learner_id,
+                signature.enrolment.assessor_id,
+                signature.enrolment.verifier_id,
+            )
+            else None,
         },
     )
 

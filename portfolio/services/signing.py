@@ -240,7 +240,7 @@ def signature_verify(*, signature: Signature) -> Verification:
     at signing. A void signature is reported void whatever its hash."""
     subject = signature.subject
     if subject is None:
-        recomputed, reason = "", "What was signed is no longer in the database."
+        recomputed, reason = "", "what was signed is no longer in the database."
     else:
         text = _signed_text(
             content=subject_content(subject),
@@ -250,7 +250,9 @@ def signature_verify(*, signature: Signature) -> Verification:
             signed_at=signature.signed_at,
         )
         recomputed = canonical.sha256(text)
-        reason = "" if recomputed == signature.content_sha256 else "The signed content changed."
+        reason = (
+            "" if recomputed == signature.content_sha256 else "what was signed has changed since."
+        )
     if signature.is_void:
         return Verification(signature, "void", recomputed, signature.void_reason)
     state = "valid" if recomputed and recomputed == signature.content_sha256 else "not valid"

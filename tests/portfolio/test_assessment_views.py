@@ -227,7 +227,7 @@ def test_the_verification_page_says_not_valid_after_tampering(client, learner, s
     client.force_login(learner)
     page = client.get(signature.get_absolute_url()).content.decode()
     assert "Not valid" in page
-    assert "signed content changed" in page
+    assert "what was signed has changed since" in page
 
 
 # Unlocking -------------------------------------------------------------------------------------
