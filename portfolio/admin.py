@@ -8,9 +8,12 @@ from portfolio.models import (
     Enrolment,
     EvidenceItem,
     EvidenceType,
+    EvidenceUnlock,
     KnowledgeItem,
     Outcome,
+    OutcomeDecision,
     RangeItem,
+    Signature,
     Unit,
     WitnessRequest,
     WitnessStatement,
@@ -136,3 +139,28 @@ class WitnessRequestAdmin(ReadOnlyEvidenceAdmin):
 class WitnessStatementAdmin(ReadOnlyEvidenceAdmin):
     centre_lookup = "evidence__enrolment__centre"
     list_display = ("request", "written_at")
+
+
+@admin.register(OutcomeDecision)
+class OutcomeDecisionAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "evidence__enrolment__centre"
+    list_display = ("evidence", "outcome", "verdict", "decided_by", "decided_at")
+    list_filter = ("verdict",)
+    list_select_related = ("evidence", "outcome", "decided_by")
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyEvidenceAdmin):
+    """Signatures are made, verified and voided in Casebook's pages; the admin only reads."""
+
+    centre_lookup = "enrolment__centre"
+    list_display = ("statement", "signer", "role", "signed_at", "voided_at")
+    list_filter = ("role",)
+    list_select_related = ("signer",)
+
+
+@admin.register(EvidenceUnlock)
+class EvidenceUnlockAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "evidence__enrolment__centre"
+    list_display = ("evidence", "unlocked_by", "unlocked_at", "reason")
+    list_select_related = ("evidence", "unlocked_by")

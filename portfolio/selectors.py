@@ -530,3 +530,12 @@ def decision_for_assessor(*, user: User, pk: int) -> OutcomeDecision:
     if decision is None:
         raise Http404("No such decision among your learners'.")
     return decision
+
+
+def evidence_unlockable_by(*, user: User, enrolment: Enrolment) -> list[EvidenceItem]:
+    """The enrolment's locked evidence, if the user is a centre admin of its centre."""
+    if not Membership.objects.filter(
+        user=user, centre_id=enrolment.centre_id, role=Role.CENTRE_ADMIN
+    ).exists():
+        return []
+    return list(enrolment.evidence_items.filter(locked_at__isnull=False).order_by("ei"))

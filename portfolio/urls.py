@@ -35,6 +35,7 @@ urlpatterns = [
     path("evidence/<int:pk>/assess/", views.evidence_assess, name="evidence-assess"),
     path("decisions/<int:pk>/sign/", views.decision_sign, name="decision-sign"),
     path("confirm-password/", views.reauth, name="reauth"),
+    path("signatures/", views.signatures_home, name="signatures"),
     path("learners/<int:pk>/signatures/", views.signature_list, name="signature-list"),
     path("signatures/<int:pk>/", views.signature_detail, name="signature-detail"),
     path("evidence/<int:pk>/unlock/", views.evidence_unlock, name="evidence-unlock"),

@@ -564,8 +564,18 @@ def reauth(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def signatures_home(request: HttpRequest) -> HttpResponse:
+    """The portfolios whose signatures the user may verify; a centre admin's way in."""
+    enrolments = list(selectors.enrolments_verifiable_by(user=request.user))
+    if not enrolments:
+        raise Http404("There are no signatures for you to verify.")
+    return render(request, "portfolio/signatures_home.html", {"enrolments": enrolments})
+
+
+@login_required
 def signature_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every signature in a learner's portfolio, each checked again now."""
+    """Every signature in a learner's portfolio, each checked again now; for a centre admin,
+    the locked evidence they may unlock."""
     enrolment = selectors.enrolment_for_verifier_of_signatures(user=request.user, pk=pk)
     results = [
         services.signature_verify(signature=s)
@@ -574,7 +584,11 @@ def signature_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portfolio/signature_list.html",
-        {"enrolment": enrolment, "results": results},
+        {
+            "enrolment": enrolment,
+            "results": results,
+            "unlockable": selectors.evidence_unlockable_by(user=request.user, enrolment=enrolment),
+        },
     )
 
 

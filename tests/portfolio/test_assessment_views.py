@@ -281,3 +281,32 @@ def test_only_a_centre_admin_of_the_centre_unlocks(client, persona, signature, a
 
 def test_anonymous_is_sent_to_log_in_from_unlock(client, signature, assessed):
     assert client.get(unlock_url(assessed)).status_code == 302
+
+
+# The centre admin's way in ---------------------------------------------------------------------
+
+
+def test_a_centre_admin_finds_locked_evidence_to_unlock_from_signatures(
+    client, centre_admin, signature, assessed
+):
+    client.force_login(centre_admin)
+    home = client.get(reverse("portfolio:signatures")).content.decode()
+    listing_url = reverse("portfolio:signature-list", args=[assessed.enrolment_id])
+    assert listing_url in home
+    assert unlock_url(assessed) in client.get(listing_url).content.decode()
+
+
+@pytest.mark.parametrize("who", ["learner", "assessor", "verifier"])
+def test_readers_verify_but_are_not_offered_unlocking(client, persona, signature, assessed, who):
+    client.force_login(persona(who))
+    assert client.get(reverse("portfolio:signatures")).status_code == 200
+    page = client.get(reverse("portfolio:signature-list", args=[assessed.enrolment_id]))
+    assert unlock_url(assessed) not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "who", ["manager", "other_centre_learner", "other_centre_assessor", "other_centre_manager"]
+)
+def test_people_with_no_signatures_to_verify_get_404(client, persona, signature, who):
+    client.force_login(persona(who))
+    assert client.get(reverse("portfolio:signatures")).status_code == 404
