@@ -549,12 +549,19 @@ def reauth(request: HttpRequest) -> HttpResponse:
         next_url = reverse("portfolio:home")
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.reauth_confirm(
-            user=request.user, password=form.cleaned_data["password"], session=request.session
-        ):
-            messages.success(request, "Password confirmed: you can sign for the next five minutes.")
-            return redirect(next_url)
-        form.add_error("password", "That is not your password. Try again.")
+        try:
+            confirmed = services.reauth_confirm(
+                user=request.user, password=form.cleaned_data["password"], session=request.session
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if confirmed:
+                messages.success(
+                    request, "Password confirmed: you can sign for the next five minutes."
+                )
+                return redirect(next_url)
+            form.add_error("password", "That is not your password. Try again.")
     return render(
         request,
         "portfolio/reauth.html",

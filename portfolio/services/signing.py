@@ -25,6 +25,9 @@ from portfolio.models import (
 # to sign).
 REAUTH_VALID_FOR = datetime.timedelta(minutes=5)
 REAUTH_SESSION_KEY = "casebook_reauth_at"
+REAUTH_FAILURES_KEY = "casebook_reauth_failures"
+REAUTH_MAX_FAILURES = 5
+REAUTH_FAILURE_WINDOW = datetime.timedelta(minutes=15)
 
 
 class ReauthRequired(ValidationError):
@@ -35,10 +38,22 @@ class ReauthRequired(ValidationError):
 
 
 def reauth_confirm(*, user: User, password: str, session) -> bool:
-    """Check the password again and, if right, note the time in the session."""
+    """Check the password again and, if right, note the time in the session. After
+    REAUTH_MAX_FAILURES wrong passwords in REAUTH_FAILURE_WINDOW the session may not try
+    again until the window passes: an unattended session must not become a way to guess
+    the password (logging in again is guarded by the login page)."""
+    now = timezone.now().timestamp()
+    window = REAUTH_FAILURE_WINDOW.total_seconds()
+    failures = [t for t in session.get(REAUTH_FAILURES_KEY, []) if now - t < window]
+    if len(failures) >= REAUTH_MAX_FAILURES:
+        raise ValidationError(
+            "Too many wrong passwords: wait a quarter of an hour, or log out and in again."
+        )
     if not password or not user.check_password(password):
+        session[REAUTH_FAILURES_KEY] = [*failures, now]
         return False
-    session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
+    session[REAUTH_FAILURES_KEY] = []
+    session[REAUTH_SESSION_KEY] = now
     return True
 
 

@@ -310,3 +310,16 @@ def test_readers_verify_but_are_not_offered_unlocking(client, persona, signature
 def test_people_with_no_signatures_to_verify_get_404(client, persona, signature, who):
     client.force_login(persona(who))
     assert client.get(reverse("portfolio:signatures")).status_code == 404
+
+
+def test_five_wrong_passwords_stop_the_session_trying_for_a_while(client, assessor):
+    assessor.set_password("their-password")
+    assessor.save()
+    client.force_login(assessor)
+    url = reverse("portfolio:reauth")
+    for _ in range(5):
+        client.post(url, {"password": "guess"})
+    response = client.post(url, {"password": "their-password"})
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.content.decode()
+    assert "casebook_reauth_at" not in client.session
