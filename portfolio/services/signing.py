@@ -173,8 +173,14 @@ def locked_check(item: EvidenceItem, *, what: str = "it") -> None:
         )
 
 
-def _evidence_lock(item: EvidenceItem, *, at: datetime.datetime) -> None:
-    EvidenceItem.objects.filter(pk=item.pk, locked_at__isnull=True).update(locked_at=at)
+def _evidence_lock(item: EvidenceItem, *, at: datetime.datetime, by: User) -> None:
+    """Lock the item (already selected for update by the caller), through the model so its
+    history shows who locked it and when. A second signature finds it locked already."""
+    if item.is_locked:
+        return
+    item.locked_at = at
+    item._history_user = by
+    item.save(update_fields=["locked_at", "updated_at"])
 
 
 # Signing ------------------------------------------------------------------------------------
@@ -209,8 +215,7 @@ def decision_sign(
     ).exists():
         raise ValidationError(f"{decision.outcome.code} on EI {item.ei} is already signed.")
     now = timezone.now().replace(microsecond=0)
-    _evidence_lock(item, at=now)
-    item.refresh_from_db()
+    _evidence_lock(item, at=now, by=by)
     statement = (
         f"I confirm the candidate has demonstrated competence in outcome "
         f"{decision.outcome.code} through EI {item.ei}."

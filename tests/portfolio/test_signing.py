@@ -246,3 +246,9 @@ def test_unlocking_needs_a_reason_and_a_centre_admin(
         with pytest.raises(ValidationError, match="Only a centre admin"):
             evidence_unlock(item=assessed, by=who, reason="A good enough reason here.")
     assert EvidenceItem.objects.get(pk=assessed.pk).is_locked
+
+
+def test_the_evidence_history_shows_who_locked_it(signature, assessed, assessor):
+    latest = EvidenceItem.history.filter(id=assessed.pk).order_by("-history_date").first()
+    assert latest.locked_at is not None
+    assert latest.history_user == assessor
