@@ -139,3 +139,9 @@ def test_the_manager_home_labels_statuses_and_types_in_words(client, manager, pr
     assert "System or procedure failure" in html
     assert ">New<" in html
     assert "system_failure" not in html
+
+
+def test_a_centre_admin_finds_the_signatures_page_in_the_navigation(client, centre_admin):
+    client.force_login(centre_admin)
+    page = client.get(reverse("home-centre-admin")).content.decode()
+    assert f'href="{reverse("portfolio:signatures")}">Signatures</a>' in page
