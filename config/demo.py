@@ -20,6 +20,7 @@ from analytics.models import AnalysisRun
 from analytics.services import analysis_run_execute
 from analytics.services.generated import StoredLog, generated_log_store
 from complaints.models import Problem
+from config.demo_portfolio import demo_portfolio
 from portfolio.models import Enrolment, Unit
 from portfolio.standard import DEFAULT_UNIT_PATH, standard_load
 
@@ -50,6 +51,7 @@ class DemoSummary:
     actions_created: int
     preventive_actions_created: int
     analysed: bool
+    evidence_created: int
 
 
 @transaction.atomic
@@ -73,13 +75,20 @@ def demo_seed(*, today: datetime.date | None = None, days: int = DEMO_DAYS) -> D
             today=today or timezone.localdate(),
             days=days,
         )
+    evidence = demo_portfolio(learner=people["learner"], assessor=people["assessor"])
     analysed = False
     if stored.problems or not AnalysisRun.objects.filter(centre=centre).exists():
         # The dashboard shows the engine's findings from the first page view.
         transaction.on_commit(lambda: _demo_analysis(centre))
         analysed = True
     return DemoSummary(
-        centre, created, stored.problems, stored.actions, stored.preventive_actions, analysed
+        centre,
+        created,
+        stored.problems,
+        stored.actions,
+        stored.preventive_actions,
+        analysed,
+        evidence,
     )
 
 

@@ -156,3 +156,19 @@ def test_the_full_demo_is_analysed_and_shows_its_injected_spikes_and_clusters(
     assert Effectiveness.objects.filter(action__centre=summary.centre).count() == len(
         [a for a in truth.preventive_actions if a.implemented_on <= today]
     )
+
+
+def test_the_demo_learners_portfolio_has_evidence_in_each_state(demo):
+    from portfolio.models import EvidenceItem, Signature
+    from portfolio.services import signature_verify
+
+    items = EvidenceItem.objects.filter(enrolment__learner__username="learner").order_by("ei")
+    assert [item.status for item in items] == ["draft", "submitted", "referred_back", "assessed"]
+    referred = items[2]
+    assert referred.decisions.filter(verdict="not_yet").exclude(feedback="").exists()
+    signed = items[3]
+    assert signed.locked_at is not None
+    signatures = Signature.objects.filter(enrolment=signed.enrolment)
+    assert signatures.exists()
+    assert all(signature_verify(signature=s).is_valid for s in signatures)
+    assert demo_seed(days=60).evidence_created == 0  # seeding again adds none

@@ -18,6 +18,11 @@ class Command(BaseCommand):
             f"{summary.problems_created} problem(s), {summary.actions_created} action(s) and "
             f"{summary.preventive_actions_created} preventive action(s) added."
         )
+        if summary.evidence_created:
+            self.stdout.write(
+                f"The demo learner's portfolio has {summary.evidence_created} evidence items: "
+                "a draft, a submitted one, one referred back and one signed by the assessor."
+            )
         if summary.analysed:
             self.stdout.write("The analytics engine has analysed the demo log.")
         self.stdout.write(
