@@ -7,7 +7,15 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from complaints.models import Action, ActionKind, Problem, Status
+from complaints.models import (
+    Action,
+    ActionKind,
+    Category,
+    Option,
+    Problem,
+    RepeatedProblem,
+    Status,
+)
 from complaints.services import TRANSITIONS
 
 PERSONAL_DATA_NOTE = (
@@ -250,3 +258,259 @@ ACTION_KIND_HELP = {
     ActionKind.INFORMED_AUTHORITY: "You told the appropriate authority and colleagues what was "
     "done.",
 }
+
+
+# --- Repeated problems (element 2) ---------------------------------------------------------------
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RepeatedProblemForm(forms.ModelForm):
+    """The pattern, who identified it, and its root cause. The incidents are picked from the
+    learner's log; the template lists them (a learner's log has hundreds of problems, so
+    only the chosen ones and the filter's matches are on the page)."""
+
+    why_1 = forms.CharField(label="Why does it keep happening?", required=False, max_length=300)
+    why_2 = forms.CharField(label="Why? (2)", required=False, max_length=300)
+    why_3 = forms.CharField(label="Why? (3)", required=False, max_length=300)
+    why_4 = forms.CharField(label="Why? (4)", required=False, max_length=300)
+    why_5 = forms.CharField(label="Why? (5): the root cause", required=False, max_length=300)
+    incidents = forms.ModelMultipleChoiceField(
+        queryset=Problem.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        error_messages={"invalid_choice": "Choose problems from your own log."},
+    )
+
+    class Meta:
+        model = RepeatedProblem
+        fields = [
+            "title",
+            "pattern",
+            "identified_how",
+            "identified_with",
+            "root_cause_category",
+        ]
+        labels = {
+            "title": "Name the repeated problem",
+            "pattern": "The pattern in words",
+            "identified_how": "How did you identify it?",
+            "identified_with": "Which colleagues did you work with?",
+            "root_cause_category": "Cause category (fishbone)",
+        }
+        help_texts = {
+            "pattern": "What keeps happening, to which customers, how often, since when.",
+            "identified_with": "Roles or first names, e.g. team leader, billing colleague.",
+        }
+        widgets = {"pattern": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, learner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incidents"].queryset = Problem.objects.filter(learner=learner)
+        if self.instance.pk and not self.is_bound:
+            whys = self.instance.root_cause_whys or []
+            for i, why in enumerate(whys[:5], start=1):
+                self.initial.setdefault(f"why_{i}", why)
+            self.initial.setdefault(
+                "incidents", list(self.instance.incidents.values_list("pk", flat=True))
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "The repeated problem",
+                "title",
+                "pattern",
+                Div(
+                    Div("identified_how", css_class="col-md-5"),
+                    Div("identified_with", css_class="col-md-7"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                "Root cause (5 whys)",
+                "why_1",
+                "why_2",
+                "why_3",
+                "why_4",
+                "why_5",
+                "root_cause_category",
+            ),
+        )
+
+    def chosen_ids(self) -> list[int]:
+        """The incidents ticked, as submitted (valid or not), to keep them ticked."""
+        if self.is_bound:
+            values = self.data.getlist(self.add_prefix("incidents"))
+        else:
+            values = self.initial.get("incidents", [])
+        return [int(v) for v in values if str(v).isdigit()]
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["root_cause_whys"] = [data.pop(f"why_{i}") for i in range(1, 6)]
+        return data
+
+
+class IncidentFilterForm(forms.Form):
+    """Narrows the learner's log to the problems worth reading for a pattern."""
+
+    text = forms.CharField(label="Words or reference", required=False, max_length=200)
+    product = forms.CharField(label="Product or service", required=False, max_length=120)
+    category = forms.ChoiceField(
+        label="Type of problem", required=False, choices=[("", "Any type"), *Category.choices]
+    )
+    received_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
+    received_to = forms.DateField(label="To", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, prefix="f", **kwargs)
+        self.fields["product"].widget = forms.TextInput(attrs={"list": "product-list"})
+        self.products = products
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Div(
+                Div("text", css_class="col-md-6 col-lg-4"),
+                Div("product", css_class="col-md-6 col-lg-4"),
+                Div("category", css_class="col-md-6 col-lg-4"),
+                Div("received_from", css_class="col-6 col-lg-3"),
+                Div("received_to", css_class="col-6 col-lg-3"),
+                css_class="row",
+            ),
+        )
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class OptionForm(forms.ModelForm):
+    class Meta:
+        model = Option
+        fields = [
+            "title",
+            "description",
+            "basis",
+            "customer_advantages",
+            "customer_disadvantages",
+            "organisation_advantages",
+            "organisation_disadvantages",
+            "cost",
+            "feasibility",
+        ]
+        labels = {
+            "title": "The option, in a few words",
+            "description": "What it would involve",
+            "basis": "It uses",
+            "customer_advantages": "Advantages",
+            "customer_disadvantages": "Disadvantages",
+            "organisation_advantages": "Advantages",
+            "organisation_disadvantages": "Disadvantages",
+            "cost": "Cost",
+            "feasibility": "How feasible is it?",
+        }
+        widgets = {
+            "basis": forms.RadioSelect,
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in (
+                    "description",
+                    "customer_advantages",
+                    "customer_disadvantages",
+                    "organisation_advantages",
+                    "organisation_disadvantages",
+                )
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("The option", "title", "description", "basis"),
+            Fieldset(
+                "From the customer's point of view",
+                Div(
+                    Div("customer_advantages", css_class="col-md-6"),
+                    Div("customer_disadvantages", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                "From the organisation's point of view",
+                Div(
+                    Div("organisation_advantages", css_class="col-md-6"),
+                    Div("organisation_disadvantages", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                "Cost and feasibility",
+                Div(
+                    Div("cost", css_class="col-md-6"),
+                    Div("feasibility", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Submit("save", "Save the option"),
+        )
+
+
+class ConsultationForm(forms.ModelForm):
+    class Meta:
+        model = RepeatedProblem
+        fields = ["consulted_with", "consulted_on", "agreed"]
+        labels = {
+            "consulted_with": "Who did you work with to agree the way forward?",
+            "consulted_on": "When?",
+            "agreed": "What was agreed?",
+        }
+        help_texts = {
+            "consulted_with": "Names or roles, e.g. team leader, customer services manager."
+        }
+        widgets = {"consulted_on": DATE_WIDGET, "agreed": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "consulted_with", "consulted_on", "agreed", Submit("save", "Save the consultation")
+        )
+
+
+class DecisionForm(forms.Form):
+    option = forms.ModelChoiceField(
+        queryset=Option.objects.none(),
+        widget=forms.RadioSelect,
+        label="The option you chose",
+        empty_label=None,
+    )
+    justification = forms.CharField(
+        label="Why is it the best option for both your customers and your organisation?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+    def __init__(self, *args, repeated_problem, disabled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option"].queryset = repeated_problem.options.all()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        submit = Submit("decide", "Choose this option")
+        if disabled:
+            for field in self.fields.values():
+                field.disabled = True
+            submit = Submit(
+                "decide",
+                "Choose this option",
+                disabled="disabled",
+                aria_describedby="decide-blockers",
+            )
+        self.helper.layout = Layout("option", "justification", submit)

@@ -414,3 +414,141 @@ class PreventiveAction(models.Model):
     def target_label(self) -> str:
         label = self.get_category_display()
         return f"{label}: {self.product}" if self.product else label
+
+
+# --- Element 2: repeated problems and the options for solving them ------------------------------
+
+
+class IdentifiedHow(models.TextChoices):
+    """Outcome 2.1: "work individually or with colleagues to identify repeated problems"."""
+
+    INDIVIDUALLY = "individually", "On my own"
+    WITH_COLLEAGUES = "with_colleagues", "With colleagues"
+
+
+class RepeatedProblem(models.Model):
+    """A pattern of three or more similar incidents in a learner's own log (element 2), with
+    its root cause, the options considered, who agreed the way forward and the option chosen.
+
+    ``source_candidate_id`` is the analytics engine's candidate it was confirmed from, if any:
+    an id, not a foreign key, so the problem log does not depend on the engine."""
+
+    MIN_INCIDENTS = 3
+    MIN_OPTIONS = 2
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DECIDED = "decided", "Decided"
+        ACTED_ON = "acted_on", "Acted on"
+
+    centre = models.ForeignKey(
+        "accounts.Centre", on_delete=models.CASCADE, related_name="repeated_problems"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="repeated_problems",
+        help_text="Whose evidence this is.",
+    )
+    incidents = models.ManyToManyField(Problem, related_name="repeated_problems")
+    title = models.CharField(max_length=200)
+    pattern = models.TextField(help_text="The pattern in words: what keeps happening, and when.")
+    identified_how = models.CharField(
+        max_length=20, choices=IdentifiedHow.choices, default=IdentifiedHow.INDIVIDUALLY
+    )
+    identified_with = models.CharField(
+        max_length=200, blank=True, help_text="The colleagues who helped identify it (roles)."
+    )
+    root_cause_whys = models.JSONField(default=list, blank=True)
+    root_cause_category = models.CharField(max_length=20, choices=Fishbone.choices, blank=True)
+    shared_words = models.JSONField(
+        default=list, blank=True, help_text="Words the engine found the incidents share."
+    )
+    source_candidate_id = models.PositiveBigIntegerField(null=True, blank=True)
+    consulted_with = models.CharField(max_length=200, blank=True)
+    consulted_on = models.DateField(null=True, blank=True)
+    agreed = models.TextField(blank=True, help_text="The way forward that was agreed.")
+    chosen_option = models.ForeignKey(
+        "Option", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    justification = models.TextField(
+        blank=True, help_text="Why the chosen option is best for the customer and organisation."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["learner", "-created_at"])]
+        constraints = [
+            # One record per engine candidate: a double-clicked confirm makes one record.
+            models.UniqueConstraint(
+                fields=["source_candidate_id"],
+                condition=models.Q(source_candidate_id__isnull=False),
+                name="repeated_problem_unique_candidate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:repeated-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def consulted(self) -> bool:
+        return bool(self.consulted_with and self.agreed)
+
+
+class OptionBasis(models.TextChoices):
+    """The unit's range: options using formal procedures or authorised exceptions (and, for
+    element 3, changes to systems and procedures)."""
+
+    FORMAL_PROCEDURE = "formal_procedure", "A formal organisational procedure"
+    AUTHORISED_EXCEPTION = (
+        "authorised_exception",
+        "An agreed/authorised exception to usual practice",
+    )
+    SYSTEM_CHANGE = "system_change", "A change to a system or procedure"
+
+
+class Feasibility(models.TextChoices):
+    HIGH = "high", "Straightforward: we can do it now"
+    MEDIUM = "medium", "Possible, with some effort or approval"
+    LOW = "low", "Difficult: needs significant change or budget"
+
+
+class Option(models.Model):
+    """One way of dealing with a repeated problem (2.2), weighed from the customer's and the
+    organisation's point of view."""
+
+    repeated_problem = models.ForeignKey(
+        RepeatedProblem, on_delete=models.CASCADE, related_name="options"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    basis = models.CharField(max_length=30, choices=OptionBasis.choices)
+    customer_advantages = models.TextField(blank=True)
+    customer_disadvantages = models.TextField(blank=True)
+    organisation_advantages = models.TextField(blank=True)
+    organisation_disadvantages = models.TextField(blank=True)
+    cost = models.CharField(max_length=200, blank=True, help_text="Money, time or staff.")
+    feasibility = models.CharField(max_length=10, choices=Feasibility.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,6 +6,7 @@ import datetime
 import functools
 import itertools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -22,9 +23,11 @@ from complaints.models import (
     ActionKind,
     Category,
     Problem,
+    RepeatedProblem,
     Status,
 )
 from complaints.privacy import redact
+from complaints.search import problems_search
 
 
 def caseload_of(*, user: User) -> frozenset[tuple[int, int]]:
@@ -49,8 +52,17 @@ def problems_visible_to(
     Only the conditions that can match are put in the query, so the common cases (a
     learner, a manager) are one indexed condition rather than an OR the planner cannot use
     an index for on a million-row log."""
-    if not user.is_authenticated:
+    conditions = _reader_conditions(user=user, caseload=caseload)
+    if not conditions:
         return Problem.objects.none()
+    return Problem.objects.filter(functools.reduce(operator.or_, conditions))
+
+
+def _reader_conditions(*, user: User, caseload: frozenset[tuple[int, int]] | None) -> list[Q]:
+    """The (learner, centre) conditions behind problems_visible_to, for any model with
+    ``learner`` and ``centre`` fields."""
+    if not user.is_authenticated:
+        return []
     managed = user_centre_ids(user=user, role=Role.MANAGER)
     conditions = []
     if managed:
@@ -63,9 +75,7 @@ def problems_visible_to(
         for learner_id, centre_id in sorted(pairs)
         if centre_id not in managed
     )
-    if not conditions:
-        return Problem.objects.none()
-    return Problem.objects.filter(functools.reduce(operator.or_, conditions))
+    return conditions
 
 
 def open_problems_for_learner(*, learner: User, limit: int = 10) -> QuerySet[Problem]:
@@ -313,4 +323,113 @@ def page_of(queryset: QuerySet, *, number: int, per_page: int = 50) -> Page:
     rows = list(queryset[offset : offset + per_page + 1])
     return Page(
         rows=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page
+    )
+
+
+# --- Repeated problems (element 2) ---------------------------------------------------------------
+
+
+def repeated_problems_visible_to(*, user: User) -> QuerySet[RepeatedProblem]:
+    """Repeated problems a user may read: the same people as the problems behind them (the
+    learner, their assessor and IV, the centre's managers)."""
+    conditions = _reader_conditions(user=user, caseload=None)
+    if not conditions:
+        return RepeatedProblem.objects.none()
+    return RepeatedProblem.objects.filter(functools.reduce(operator.or_, conditions))
+
+
+def repeated_problems_list(*, user: User) -> QuerySet[RepeatedProblem]:
+    return (
+        repeated_problems_visible_to(user=user)
+        .select_related("centre", "learner", "chosen_option")
+        .annotate(incident_count=Count("incidents", distinct=True))
+        .annotate(option_count=Count("options", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def repeated_problem_for_reader(*, user: User, pk: int) -> RepeatedProblem:
+    """A repeated problem the user may read, with its incidents and options; 404 otherwise."""
+    record = (
+        repeated_problems_visible_to(user=user)
+        .select_related("centre", "learner", "chosen_option")
+        .prefetch_related(
+            Prefetch(
+                "incidents",
+                queryset=Problem.objects.select_related("centre").order_by("received_at", "pk"),
+            ),
+            "options",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404("No such repeated problem.")
+    return record
+
+
+def repeated_problem_for_owner(*, user: User, pk: int) -> RepeatedProblem:
+    """A repeated problem of the user's own; 404 for anyone else, readers included."""
+    record = (
+        RepeatedProblem.objects.select_related("centre", "learner")
+        .filter(pk=pk, learner=user)
+        .first()
+    )
+    if record is None:
+        raise Http404("No such repeated problem of yours.")
+    return record
+
+
+def incident_counts_by_month(
+    *, repeated_problem: RepeatedProblem
+) -> list[tuple[datetime.date, int]]:
+    """How many of the record's incidents fell in each local month, first to last month,
+    months with none included: the data behind "a pattern from three or more incidents"."""
+    months: dict[datetime.date, int] = {}
+    for problem in repeated_problem.incidents.all():
+        day = timezone.localdate(problem.received_at)
+        key = day.replace(day=1)
+        months[key] = months.get(key, 0) + 1
+    if not months:
+        return []
+    rows, month, last = [], min(months), max(months)
+    while month <= last:
+        rows.append((month, months.get(month, 0)))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return rows
+
+
+def incident_choices(
+    *,
+    learner: User,
+    centre_ids: Sequence[int],
+    text: str = "",
+    product: str = "",
+    category: str = "",
+    received_from: datetime.date | None = None,
+    received_to: datetime.date | None = None,
+    exclude_ids: Sequence[int] = (),
+    limit: int = 50,
+) -> list[Problem]:
+    """The learner's own problems matching the filters, newest first, to pick incidents from."""
+    problems = Problem.objects.filter(learner=learner, centre_id__in=centre_ids)
+    if product:
+        problems = problems.filter(product__icontains=product)
+    if category:
+        problems = problems.filter(category=category)
+    if received_from:
+        problems = problems.filter(received_at__date__gte=received_from)
+    if received_to:
+        problems = problems.filter(received_at__date__lte=received_to)
+    problems = problems_search(problems, text).exclude(pk__in=exclude_ids)
+    return list(problems.select_related("centre").order_by("-received_at", "-pk")[:limit])
+
+
+def learner_products(*, learner: User) -> list[str]:
+    """The products and services in the learner's log, for the incident filter."""
+    return list(
+        Problem.objects.filter(learner=learner)
+        .order_by("product")
+        .values_list("product", flat=True)
+        .distinct()
     )
