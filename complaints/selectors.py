@@ -338,6 +338,12 @@ def repeated_problems_visible_to(*, user: User) -> QuerySet[RepeatedProblem]:
     return RepeatedProblem.objects.filter(functools.reduce(operator.or_, conditions))
 
 
+def reads_other_logs(*, user: User) -> bool:
+    """Whether the user reads logs other than their own: they assess or verify a learner,
+    or manage a centre."""
+    return bool(user_centre_ids(user=user, role=Role.MANAGER) or caseload_of(user=user))
+
+
 def repeated_problems_list(*, user: User) -> QuerySet[RepeatedProblem]:
     return (
         repeated_problems_visible_to(user=user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import imports, problems
+from complaints.views import imports, problems, repeated
 
 app_name = "complaints"
 
@@ -16,4 +16,19 @@ urlpatterns = [
     path("imports/new/", imports.import_new, name="import-new"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
     path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
+]
+
+urlpatterns += [
+    path("repeated/", repeated.repeated_list, name="repeated-list"),
+    path("repeated/new/", repeated.repeated_create, name="repeated-create"),
+    path("repeated/<int:pk>/", repeated.repeated_detail, name="repeated-detail"),
+    path("repeated/<int:pk>/edit/", repeated.repeated_edit, name="repeated-edit"),
+    path("repeated/<int:pk>/options/new/", repeated.option_create, name="option-create"),
+    path(
+        "repeated/<int:pk>/options/<int:option_pk>/edit/",
+        repeated.option_edit,
+        name="option-edit",
+    ),
+    path("repeated/<int:pk>/consultation/", repeated.repeated_consult, name="repeated-consult"),
+    path("repeated/<int:pk>/decide/", repeated.repeated_decide, name="repeated-decide"),
 ]

@@ -1,5 +1,6 @@
 """Writes of the analytics engine: runs (request, claim, execute) and the passes behind them."""
 
+from analytics.services.candidates import candidate_confirm, candidate_dismiss
 from analytics.services.runs import (
     analysis_incremental,
     analysis_request,
@@ -10,6 +11,8 @@ from analytics.services.runs import (
 )
 
 __all__ = [
+    "candidate_confirm",
+    "candidate_dismiss",
     "analysis_incremental",
     "analysis_request",
     "analysis_request_nightly",
