@@ -415,7 +415,7 @@ def incident_choices(
     received_from: datetime.date | None = None,
     received_to: datetime.date | None = None,
     exclude_ids: Sequence[int] = (),
-    limit: int = 50,
+    limit: int = 25,
 ) -> list[Problem]:
     """The learner's own problems matching the filters, newest first, to pick incidents from."""
     problems = Problem.objects.filter(learner=learner, centre_id__in=centre_ids)

@@ -25,9 +25,7 @@ def _consulted(record):
     )
 
 
-def test_a_repeated_problem_is_made_of_three_or_more_of_the_learners_own_problems(
-    centre, learner
-):
+def test_a_repeated_problem_is_made_of_three_or_more_of_the_learners_own_problems(centre, learner):
     problems = ProblemFactory.create_batch(3, centre=centre, learner=learner)
     record = services.repeated_problem_create(
         learner=learner,
