@@ -492,9 +492,12 @@ from portfolio.models.assessment import (  # noqa: E402 (the models above come f
     OutcomeDecision,
     Signature,
 )
+from portfolio.models.records import ElementRecord, KnowledgeRecord  # noqa: E402
 
 __all__ = [
     "Attachment",
+    "ElementRecord",
+    "KnowledgeRecord",
     "Element",
     "Enrolment",
     "EvidenceItem",

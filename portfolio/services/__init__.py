@@ -12,6 +12,11 @@ from portfolio.services.evidence import (
     evidence_update,
 )
 from portfolio.services.mapping import mapping_save, mapping_suggest
+from portfolio.services.records import (
+    element_record_countersign,
+    element_record_sign,
+    knowledge_record_sign,
+)
 from portfolio.services.signing import (
     ReauthRequired,
     decision_sign,
@@ -36,6 +41,9 @@ __all__ = [
     "LinkRefused",
     "ReauthRequired",
     "decision_sign",
+    "element_record_countersign",
+    "element_record_sign",
+    "knowledge_record_sign",
     "evidence_assess",
     "evidence_unlock",
     "reauth_at",

@@ -14,8 +14,11 @@ from django.utils import timezone
 from accounts.models import Membership, Role, User
 from portfolio import canonical
 from portfolio.models import (
+    ElementRecord,
+    Enrolment,
     EvidenceItem,
     EvidenceUnlock,
+    KnowledgeRecord,
     OutcomeDecision,
     Signature,
 )
@@ -139,7 +142,53 @@ def decision_content(decision: OutcomeDecision) -> dict:
     }
 
 
-_CONTENT = {EvidenceItem: evidence_content, OutcomeDecision: decision_content}
+def element_record_content(record: ElementRecord) -> dict:
+    """An element record as signed: the element, each outcome with the hashes of the
+    assessor's outcome signatures the record rests on, the feedback and the comments."""
+    element = record.element
+    decisions = dict(
+        OutcomeDecision.objects.filter(
+            pk__in=[s.subject_id for s in record.decision_signatures.all()]
+        ).values_list("pk", "outcome_id")
+    )
+    hashes: dict[int, list[str]] = {}
+    for s in record.decision_signatures.all():
+        hashes.setdefault(decisions.get(s.subject_id), []).append(s.content_sha256)
+    return {
+        "kind": "element_record",
+        "id": record.pk,
+        "enrolment": record.enrolment_id,
+        "unit": {"code": element.unit.code, "version": element.unit.version},
+        "element": {"number": element.number, "title": element.title},
+        "outcomes": [
+            {"code": o.code, "text": o.text, "signatures": sorted(hashes.get(o.pk, []))}
+            for o in element.outcomes.order_by("order")
+        ],
+        "feedback": record.feedback,
+        "comments": record.comments,
+    }
+
+
+def knowledge_record_content(record: KnowledgeRecord) -> dict:
+    """The knowledge record as signed: the unit's declaration and, for each knowledge item,
+    the EIs that show it (fixed when the candidate signed)."""
+    unit = record.enrolment.unit
+    return {
+        "kind": "knowledge_record",
+        "id": record.pk,
+        "enrolment": record.enrolment_id,
+        "unit": {"code": unit.code, "version": unit.version},
+        "declaration": unit.knowledge_declaration,
+        "evidence": {code: list(eis) for code, eis in record.evidence.items()},
+    }
+
+
+_CONTENT = {
+    EvidenceItem: evidence_content,
+    OutcomeDecision: decision_content,
+    ElementRecord: element_record_content,
+    KnowledgeRecord: knowledge_record_content,
+}
 
 
 def subject_content(subject) -> dict:
@@ -186,6 +235,28 @@ def _evidence_lock(item: EvidenceItem, *, at: datetime.datetime, by: User) -> No
 # Signing ------------------------------------------------------------------------------------
 
 
+def sign_subject(
+    *, subject, enrolment: Enrolment, by: User, role: str, statement: str
+) -> Signature:
+    """Sign a subject as it is now: its canonical content with who signs, as whom, when.
+    Callers check the rules (who, when, in which order) and the fresh password first."""
+    now = timezone.now().replace(microsecond=0)
+    text = _signed_text(
+        content=subject_content(subject), signer=by, role=role, statement=statement, signed_at=now
+    )
+    return Signature.objects.create(
+        enrolment=enrolment,
+        signer=by,
+        role=role,
+        statement=statement,
+        signed_at=now,
+        subject_type=ContentType.objects.get_for_model(type(subject)),
+        subject_id=subject.pk,
+        content=text,
+        content_sha256=canonical.sha256(text),
+    )
+
+
 @transaction.atomic
 def decision_sign(
     *, decision: OutcomeDecision, by: User, reauthenticated_at: datetime.datetime | None
@@ -214,29 +285,16 @@ def decision_sign(
         subject_type=subject_type, subject_id=decision.pk, voided_at__isnull=True
     ).exists():
         raise ValidationError(f"{decision.outcome.code} on EI {item.ei} is already signed.")
-    now = timezone.now().replace(microsecond=0)
-    _evidence_lock(item, at=now, by=by)
-    statement = (
-        f"I confirm the candidate has demonstrated competence in outcome "
-        f"{decision.outcome.code} through EI {item.ei}."
-    )
-    text = _signed_text(
-        content=decision_content(decision),
-        signer=by,
-        role=Signature.Role.ASSESSOR,
-        statement=statement,
-        signed_at=now,
-    )
-    return Signature.objects.create(
+    _evidence_lock(item, at=timezone.now().replace(microsecond=0), by=by)
+    return sign_subject(
+        subject=decision,
         enrolment=item.enrolment,
-        signer=by,
+        by=by,
         role=Signature.Role.ASSESSOR,
-        statement=statement,
-        signed_at=now,
-        subject_type=subject_type,
-        subject_id=decision.pk,
-        content=text,
-        content_sha256=canonical.sha256(text),
+        statement=(
+            f"I confirm the candidate has demonstrated competence in outcome "
+            f"{decision.outcome.code} through EI {item.ei}."
+        ),
     )
 
 

@@ -95,3 +95,54 @@ def signature(assessed):
     return decision_sign(
         decision=decision, by=assessed.enrolment.assessor, reauthenticated_at=timezone.now()
     )
+
+
+@pytest.fixture
+def element_signed(enrolment, problem):
+    """Element 1 of the learner's unit with every outcome decided competent on EI 1 and
+    each outcome signed by the assessor. Returns the element."""
+    from django.utils import timezone
+
+    from portfolio.services import (
+        Decision,
+        decision_sign,
+        evidence_assess,
+        evidence_create,
+        evidence_submit,
+        mapping_save,
+    )
+
+    unit = enrolment.unit
+    element = unit.elements.get(number=1)
+    outcomes = list(element.outcomes.all())
+    item = evidence_create(
+        enrolment=enrolment,
+        by=enrolment.learner,
+        evidence_type=unit.evidence_types.get(code="O"),
+        title="Observed handling a billing complaint",
+        narrative="My assessor watched me take a call about a double charge.",
+        problems=[problem],
+    )
+    mapping_save(
+        item=item, by=enrolment.learner, outcomes=outcomes, knowledge_items=[], range_items=[]
+    )
+    evidence_submit(item=item, by=enrolment.learner)
+    evidence_assess(
+        item=item,
+        by=enrolment.assessor,
+        decisions=[Decision(o, "competent", "Clear.") for o in outcomes],
+    )
+    for decision in item.decisions.all():
+        decision_sign(decision=decision, by=enrolment.assessor, reauthenticated_at=timezone.now())
+    return element
+
+
+@pytest.fixture
+def knowledge_covered(enrolment, evidence_type):
+    """Every knowledge item (item 2 by its aspects) confirmed on EI 9, a personal statement."""
+    from portfolio.models import EvidenceKnowledge
+
+    item = EvidenceItemFactory(enrolment=enrolment, ei=9, evidence_type=evidence_type("P"))
+    for k in enrolment.unit.knowledge_items.filter(aspects__isnull=True):
+        EvidenceKnowledge.objects.create(evidence=item, knowledge_item=k, confirmed=True)
+    return item

@@ -1,0 +1,238 @@
+"""The unit's signed records: the assessor signs an element record once every outcome of the
+element has a signed competent decision, the candidate countersigns it (which locks it); the
+candidate, the assessor and the internal verifier sign the knowledge record, in that order,
+once every knowledge item is covered (the internal verifier's signature locks it)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from portfolio.models import (
+    Element,
+    ElementRecord,
+    Enrolment,
+    KnowledgeRecord,
+    OutcomeDecision,
+    Signature,
+)
+from portfolio.services.signing import ReauthRequired, reauth_is_fresh, sign_subject
+
+COUNTERSIGN_STATEMENT = (
+    "I confirm the evidence is my own work and agree with the assessor's record."
+)
+
+
+def _reauth_check(reauthenticated_at: datetime.datetime | None) -> None:
+    if not reauth_is_fresh(at=reauthenticated_at):
+        raise ReauthRequired(
+            "Confirm your password to sign: it is asked again before each sitting."
+        )
+
+
+def live_signatures(subject) -> list[Signature]:
+    return list(
+        Signature.objects.filter(
+            subject_type=ContentType.objects.get_for_model(type(subject)),
+            subject_id=subject.pk,
+            voided_at__isnull=True,
+        ).order_by("signed_at", "pk")
+    )
+
+
+# Element records ----------------------------------------------------------------------------
+
+
+def element_outcome_signatures(*, enrolment: Enrolment, element: Element) -> dict:
+    """For each outcome of the element (by code, in order), the assessor's live signatures on
+    competent decisions on the learner's evidence; an empty list where there is none."""
+    outcomes = list(element.outcomes.order_by("order"))
+    decisions = OutcomeDecision.objects.filter(
+        evidence__enrolment=enrolment, outcome__in=outcomes, verdict="competent"
+    ).values_list("pk", "outcome_id")
+    outcome_of = dict(decisions)
+    signed: dict[int, list[Signature]] = {o.pk: [] for o in outcomes}
+    for s in Signature.objects.filter(
+        subject_type=ContentType.objects.get_for_model(OutcomeDecision),
+        subject_id__in=list(outcome_of),
+        voided_at__isnull=True,
+    ).order_by("signed_at", "pk"):
+        signed[outcome_of[s.subject_id]].append(s)
+    return {o.code: signed[o.pk] for o in outcomes}
+
+
+def _missing_message(element: Element, missing: list[str]) -> str:
+    codes = ", ".join(missing)
+    verb = "has" if len(missing) == 1 else "have"
+    return (
+        f"Element {element.number} cannot be signed yet: outcome{'s' * (len(missing) > 1)} "
+        f"{codes} {verb} no signed competent decision. Sign an outcome on the evidence that "
+        "shows it first."
+    )
+
+
+@transaction.atomic
+def element_record_sign(
+    *,
+    enrolment: Enrolment,
+    element: Element,
+    by: User,
+    feedback: str,
+    comments: str = "",
+    reauthenticated_at: datetime.datetime | None,
+) -> Signature:
+    """The assessor signs the element record with feedback and comments, once every outcome
+    of the element has a signed competent decision. It rests on those outcome signatures."""
+    _reauth_check(reauthenticated_at)
+    if by.pk != enrolment.assessor_id:
+        raise ValidationError("Only the learner's assessor signs their element records.")
+    if element.unit_id != enrolment.unit_id:
+        raise ValidationError("That element is not part of the learner's unit.")
+    record, _ = ElementRecord.objects.get_or_create(enrolment=enrolment, element=element)
+    record = ElementRecord.objects.select_for_update().get(pk=record.pk)
+    if live_signatures(record):
+        raise ValidationError(f"The element {element.number} record is already signed.")
+    by_outcome = element_outcome_signatures(enrolment=enrolment, element=element)
+    missing = [code for code, sigs in by_outcome.items() if not sigs]
+    if missing:
+        raise ValidationError(_missing_message(element, missing))
+    if not feedback.strip():
+        raise ValidationError({"feedback": "Write your feedback to the learner on this element."})
+    record.feedback = feedback.strip()
+    record.comments = comments.strip()
+    record.save(update_fields=["feedback", "comments", "updated_at"])
+    record.decision_signatures.set([s for sigs in by_outcome.values() for s in sigs])
+    return sign_subject(
+        subject=record,
+        enrolment=enrolment,
+        by=by,
+        role=Signature.Role.ASSESSOR,
+        statement=(
+            f"I confirm the candidate has demonstrated competence in every outcome of "
+            f"element {element.number}."
+        ),
+    )
+
+
+@transaction.atomic
+def element_record_countersign(
+    *, record: ElementRecord, by: User, reauthenticated_at: datetime.datetime | None
+) -> Signature:
+    """The candidate countersigns the assessor's signed element record, which locks it."""
+    _reauth_check(reauthenticated_at)
+    record = (
+        ElementRecord.objects.select_for_update()
+        .select_related("enrolment", "element")
+        .get(pk=record.pk)
+    )
+    if by.pk != record.enrolment.learner_id:
+        raise ValidationError("Only the learner countersigns their own element records.")
+    roles = [s.role for s in live_signatures(record)]
+    if Signature.Role.ASSESSOR not in roles:
+        raise ValidationError(
+            f"Your assessor has not signed the element {record.element.number} record yet: "
+            "there is nothing to countersign."
+        )
+    if Signature.Role.LEARNER in roles:
+        raise ValidationError(
+            f"You have already countersigned the element {record.element.number} record."
+        )
+    signature = sign_subject(
+        subject=record,
+        enrolment=record.enrolment,
+        by=by,
+        role=Signature.Role.LEARNER,
+        statement=COUNTERSIGN_STATEMENT,
+    )
+    record.locked_at = signature.signed_at
+    record.save(update_fields=["locked_at", "updated_at"])
+    return signature
+
+
+# The knowledge record -----------------------------------------------------------------------
+
+KNOWLEDGE_ORDER = [Signature.Role.LEARNER, Signature.Role.ASSESSOR, Signature.Role.VERIFIER]
+_WHO = {
+    Signature.Role.LEARNER: "the candidate",
+    Signature.Role.ASSESSOR: "the assessor",
+    Signature.Role.VERIFIER: "the internal verifier",
+}
+
+
+def knowledge_role(*, enrolment: Enrolment, user: User) -> str | None:
+    """The role the user signs the knowledge record in, if any."""
+    return {
+        enrolment.learner_id: Signature.Role.LEARNER,
+        enrolment.assessor_id: Signature.Role.ASSESSOR,
+        enrolment.verifier_id: Signature.Role.VERIFIER,
+    }.get(user.pk)
+
+
+def knowledge_evidence(*, enrolment: Enrolment) -> tuple[dict[str, list[int]], list[str]]:
+    """Which EIs show each knowledge item (aspects for item 2), and the codes not covered."""
+    from portfolio import selectors
+
+    data = selectors.coverage_data(enrolment=enrolment)
+    shown: dict[str, list[int]] = {}
+    missing = []
+    for group in data.knowledge:
+        for row in group.rows:
+            if row.is_heading:
+                continue
+            eis = sorted({e.ei for c in row.cells for e in c.evidence})
+            shown[row.item.code] = eis
+            if not eis:
+                missing.append(row.item.code)
+    return shown, missing
+
+
+@transaction.atomic
+def knowledge_record_sign(
+    *, enrolment: Enrolment, by: User, reauthenticated_at: datetime.datetime | None
+) -> Signature:
+    """Sign the knowledge record with the unit's declaration: the candidate first (which
+    fixes the evidence it lists), then the assessor, then the internal verifier (which
+    locks it). Each out of turn is refused, saying who must sign first."""
+    _reauth_check(reauthenticated_at)
+    role = knowledge_role(enrolment=enrolment, user=by)
+    if role is None:
+        raise ValidationError(
+            "Only the learner, their assessor and their internal verifier sign the knowledge "
+            "record."
+        )
+    record, _ = KnowledgeRecord.objects.get_or_create(enrolment=enrolment)
+    record = KnowledgeRecord.objects.select_for_update().get(pk=record.pk)
+    signed = [s.role for s in live_signatures(record)]
+    if role in signed:
+        raise ValidationError(f"You have already signed the knowledge record as {_WHO[role]}.")
+    position = KNOWLEDGE_ORDER.index(role)
+    waiting = [r for r in KNOWLEDGE_ORDER[:position] if r not in signed]
+    if waiting:
+        raise ValidationError(
+            f"The knowledge record is signed by the candidate, then the assessor, then the "
+            f"internal verifier: {' and '.join(_WHO[r] for r in waiting)} must sign first."
+        )
+    if role == Signature.Role.LEARNER:
+        shown, missing = knowledge_evidence(enrolment=enrolment)
+        if missing:
+            raise ValidationError(
+                "The knowledge record cannot be signed yet: no confirmed evidence shows "
+                f"knowledge item{'s' * (len(missing) > 1)} {', '.join(missing)}."
+            )
+        record.evidence = shown
+        record.save(update_fields=["evidence", "updated_at"])
+    signature = sign_subject(
+        subject=record,
+        enrolment=enrolment,
+        by=by,
+        role=role,
+        statement=enrolment.unit.knowledge_declaration,
+    )
+    if role == Signature.Role.VERIFIER:
+        record.locked_at = signature.signed_at
+        record.save(update_fields=["locked_at", "updated_at"])
+    return signature
