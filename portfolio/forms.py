@@ -283,3 +283,19 @@ class UnlockForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ElementRecordForm(forms.Form):
+    feedback = forms.CharField(
+        label="Feedback",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="To the learner, on their performance across the element.",
+    )
+    comments = forms.CharField(
+        label="Comments", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -9,6 +9,23 @@ urlpatterns = [
     path("learners/<int:pk>/", views.portfolio_for_enrolment, name="enrolment"),
     path("coverage/", views.coverage_home, name="coverage"),
     path("learners/<int:pk>/coverage/", views.coverage_for_enrolment, name="enrolment-coverage"),
+    path("records/", views.records_home, name="records"),
+    path("learners/<int:pk>/records/", views.records_for_enrolment, name="enrolment-records"),
+    path(
+        "learners/<int:pk>/elements/<int:number>/sign/",
+        views.element_record_sign,
+        name="element-record-sign",
+    ),
+    path(
+        "element-records/<int:pk>/countersign/",
+        views.element_record_countersign,
+        name="element-record-countersign",
+    ),
+    path(
+        "learners/<int:pk>/knowledge-record/sign/",
+        views.knowledge_record_sign,
+        name="knowledge-record-sign",
+    ),
     path("evidence/new/", views.evidence_create, name="evidence-create"),
     path("evidence/<int:pk>/", views.evidence_detail, name="evidence-detail"),
     path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),

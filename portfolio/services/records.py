@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -17,9 +16,9 @@ from portfolio.models import (
     ElementRecord,
     Enrolment,
     KnowledgeRecord,
-    OutcomeDecision,
     Signature,
 )
+from portfolio.selectors import coverage_data, element_outcome_signatures, live_signatures
 from portfolio.services.signing import ReauthRequired, reauth_is_fresh, sign_subject
 
 COUNTERSIGN_STATEMENT = (
@@ -34,35 +33,7 @@ def _reauth_check(reauthenticated_at: datetime.datetime | None) -> None:
         )
 
 
-def live_signatures(subject) -> list[Signature]:
-    return list(
-        Signature.objects.filter(
-            subject_type=ContentType.objects.get_for_model(type(subject)),
-            subject_id=subject.pk,
-            voided_at__isnull=True,
-        ).order_by("signed_at", "pk")
-    )
-
-
 # Element records ----------------------------------------------------------------------------
-
-
-def element_outcome_signatures(*, enrolment: Enrolment, element: Element) -> dict:
-    """For each outcome of the element (by code, in order), the assessor's live signatures on
-    competent decisions on the learner's evidence; an empty list where there is none."""
-    outcomes = list(element.outcomes.order_by("order"))
-    decisions = OutcomeDecision.objects.filter(
-        evidence__enrolment=enrolment, outcome__in=outcomes, verdict="competent"
-    ).values_list("pk", "outcome_id")
-    outcome_of = dict(decisions)
-    signed: dict[int, list[Signature]] = {o.pk: [] for o in outcomes}
-    for s in Signature.objects.filter(
-        subject_type=ContentType.objects.get_for_model(OutcomeDecision),
-        subject_id__in=list(outcome_of),
-        voided_at__isnull=True,
-    ).order_by("signed_at", "pk"):
-        signed[outcome_of[s.subject_id]].append(s)
-    return {o.code: signed[o.pk] for o in outcomes}
 
 
 def _missing_message(element: Element, missing: list[str]) -> str:
@@ -174,9 +145,7 @@ def knowledge_role(*, enrolment: Enrolment, user: User) -> str | None:
 
 def knowledge_evidence(*, enrolment: Enrolment) -> tuple[dict[str, list[int]], list[str]]:
     """Which EIs show each knowledge item (aspects for item 2), and the codes not covered."""
-    from portfolio import selectors
-
-    data = selectors.coverage_data(enrolment=enrolment)
+    data = coverage_data(enrolment=enrolment)
     shown: dict[str, list[int]] = {}
     missing = []
     for group in data.knowledge:
