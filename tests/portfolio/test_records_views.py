@@ -253,3 +253,19 @@ def test_no_knowledge_sign_button_until_it_is_your_turn(
     assert url not in client.get(records_url(enrolment)).content.decode()
     knowledge_record_sign(enrolment=enrolment, by=learner, reauthenticated_at=timezone.now())
     assert url in client.get(records_url(enrolment)).content.decode()
+
+
+def test_record_signatures_show_on_the_signature_pages(
+    client, element_record, knowledge_covered, enrolment, learner, centre_admin
+):
+    knowledge_record_sign(enrolment=enrolment, by=learner, reauthenticated_at=timezone.now())
+    for s in Signature.objects.exclude(element_records__isnull=False):
+        for who in (learner, centre_admin):
+            client.force_login(who)
+            response = client.get(s.get_absolute_url())
+            assert response.status_code == 200
+            assert b"Valid" in response.content or b"valid" in response.content
+    client.force_login(centre_admin)
+    response = client.get(reverse("portfolio:signature-list", args=[enrolment.pk]))
+    assert b"every outcome of element 1" in response.content
+    assert enrolment.unit.knowledge_declaration.encode() in response.content
