@@ -4,7 +4,8 @@ An ElementRecord with `locked_at` set (countersigned by the candidate) and a Kno
 with `locked_at` set (signed by the internal verifier) cannot be updated or deleted, and the
 outcome signatures an element record rests on cannot be added, changed or removed, unless
 the transaction has run `SELECT set_config('casebook.unlock_record', '<table>:<id>', true)`.
-Nothing in Casebook does that yet: a locked record is final. SQLite has no such triggers.
+Only `portfolio.services.signing.evidence_unlock` does that, when a centre admin unlocks
+evidence a record rests on. SQLite has no such triggers.
 """
 
 from django.db import migrations

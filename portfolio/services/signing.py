@@ -360,7 +360,9 @@ def _unlock_allow(item: EvidenceItem) -> None:
 @transaction.atomic
 def evidence_unlock(*, item: EvidenceItem, by: User, reason: str) -> EvidenceUnlock:
     """A centre admin unlocks signed evidence with a written reason. The signatures that
-    cover it are voided (never deleted) and it goes back to the learner, referred back."""
+    cover it, and those of the element and knowledge records that rest on it, are voided
+    (never deleted); those records unlock, and the item goes back to the learner, referred
+    back."""
     item = EvidenceItem.objects.select_for_update().select_related("enrolment").get(pk=item.pk)
     if not Membership.objects.filter(
         user=by, centre_id=item.enrolment.centre_id, role=Role.CENTRE_ADMIN
@@ -380,8 +382,56 @@ def evidence_unlock(*, item: EvidenceItem, by: User, reason: str) -> EvidenceUnl
     item.status = EvidenceItem.Status.REFERRED_BACK
     item._history_user = by
     item.save(update_fields=["locked_at", "status", "updated_at"])
+    downstream = _records_downstream_void(
+        item=item, voided=signatures, by=by, at=now, reason=reason.strip()
+    )
     unlock = EvidenceUnlock.objects.create(
         evidence=item, unlocked_by=by, unlocked_at=now, reason=reason.strip()
     )
-    unlock.voided.set(signatures)
+    unlock.voided.set([*signatures, *downstream])
     return unlock
+
+
+def _records_downstream_void(
+    *, item: EvidenceItem, voided: list[Signature], by: User, at: datetime.datetime, reason: str
+) -> list[Signature]:
+    """The records that rest on an unlocked item lose their signatures too, and unlock: the
+    element records naming one of its voided outcome signatures, and the knowledge record if
+    it lists the item. Returns the signatures voided here."""
+    resting = ElementRecord.objects.filter(decision_signatures__in=voided).values("pk")
+    records: list = list(
+        ElementRecord.objects.select_for_update().filter(pk__in=resting).order_by("pk")
+    )
+    knowledge = (
+        KnowledgeRecord.objects.select_for_update().filter(enrolment_id=item.enrolment_id).first()
+    )
+    if knowledge is not None and any(item.ei in eis for eis in knowledge.evidence.values()):
+        records.append(knowledge)
+    out: list[Signature] = []
+    for record in records:
+        live = list(
+            Signature.objects.filter(
+                subject_type=ContentType.objects.get_for_model(type(record)),
+                subject_id=record.pk,
+                voided_at__isnull=True,
+            )
+        )
+        Signature.objects.filter(pk__in=[s.pk for s in live]).update(
+            voided_at=at, voided_by=by, void_reason=f"EI {item.ei} was unlocked: {reason}"
+        )
+        out.extend(live)
+        if record.locked_at is not None:
+            _record_unlock_allow(record)
+            type(record).objects.filter(pk=record.pk).update(locked_at=None, updated_at=at)
+    return out
+
+
+def _record_unlock_allow(record) -> None:
+    """Tell the records' trigger (migration 0007) that this transaction may change this
+    locked record; `set_config(..., true)` lasts until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('casebook.unlock_record', %s, true)",
+                [f"{record._meta.db_table}:{record.pk}"],
+            )

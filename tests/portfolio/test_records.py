@@ -193,11 +193,38 @@ def test_unlocking_evidence_voids_the_outcome_signatures_an_element_record_rests
     signature = sign_element(element_signed, enrolment)
     record = ElementRecord.objects.get(enrolment=enrolment, element=element_signed)
     item = enrolment.evidence_items.get()
-    evidence_unlock(item=item, by=centre_admin, reason="The wrong call recording was attached.")
-    # The record's own signature still verifies (the hashes it names are unchanged) ...
-    assert signature_verify(signature=signature).is_valid
-    # ... but every outcome signature it rests on is now void.
+    unlock = evidence_unlock(
+        item=item, by=centre_admin, reason="The wrong call recording was attached."
+    )
+    # Every outcome signature it rests on is void, and so is the record's own signature:
+    # the record unlocks with the evidence, and the unlock lists what it voided.
     assert all(s.is_void for s in record.decision_signatures.all())
+    signature.refresh_from_db()
+    assert signature.is_void
+    assert signature_verify(signature=signature).state == "void"
+    record.refresh_from_db()
+    assert record.locked_at is None
+    assert signature in unlock.voided.all()
+
+
+def test_unlocking_evidence_unlocks_a_countersigned_element_record_and_voids_both_signatures(
+    element_signed, enrolment, centre_admin, learner
+):
+    """On PostgreSQL this also passes the records' lock trigger, through the unlock's own
+    bypass for that record only."""
+    assessor_signature = sign_element(element_signed, enrolment)
+    record = ElementRecord.objects.get(enrolment=enrolment, element=element_signed)
+    countersignature = element_record_countersign(
+        record=record, by=learner, reauthenticated_at=timezone.now()
+    )
+    item = enrolment.evidence_items.get()
+    evidence_unlock(item=item, by=centre_admin, reason="The wrong call recording was attached.")
+    record.refresh_from_db()
+    assert record.locked_at is None
+    for signature in (assessor_signature, countersignature):
+        signature.refresh_from_db()
+        assert signature.is_void
+        assert "EI" in signature.void_reason
 
 
 # The knowledge record -----------------------------------------------------------------------
