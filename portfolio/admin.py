@@ -5,11 +5,13 @@ from accounts.admin import CentreScopedAdmin
 from portfolio.models import (
     Attachment,
     Element,
+    ElementRecord,
     Enrolment,
     EvidenceItem,
     EvidenceType,
     EvidenceUnlock,
     KnowledgeItem,
+    KnowledgeRecord,
     Outcome,
     OutcomeDecision,
     RangeItem,
@@ -164,3 +166,17 @@ class EvidenceUnlockAdmin(ReadOnlyEvidenceAdmin):
     centre_lookup = "evidence__enrolment__centre"
     list_display = ("evidence", "unlocked_by", "unlocked_at", "reason")
     list_select_related = ("evidence", "unlocked_by")
+
+
+@admin.register(ElementRecord)
+class ElementRecordAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "enrolment__centre"
+    list_display = ("element", "enrolment", "locked_at", "updated_at")
+    list_select_related = ("element", "enrolment__learner")
+
+
+@admin.register(KnowledgeRecord)
+class KnowledgeRecordAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "enrolment__centre"
+    list_display = ("enrolment", "locked_at", "updated_at")
+    list_select_related = ("enrolment__learner",)
