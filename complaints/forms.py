@@ -26,13 +26,37 @@ PERSONAL_DATA_NOTE = (
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
+WHY_FIELDS = [f"why_{i}" for i in range(1, 6)]
 
-class ProblemForm(forms.ModelForm):
+
+class FiveWhysForm(forms.Form):
+    """The 5 whys of a root cause as five boxes, shared by a problem and a repeated problem:
+    filled from the instance's `root_cause_whys` list and laid out as one fieldset."""
+
     why_1 = forms.CharField(label="Why did it happen?", required=False, max_length=300)
     why_2 = forms.CharField(label="Why? (2)", required=False, max_length=300)
     why_3 = forms.CharField(label="Why? (3)", required=False, max_length=300)
     why_4 = forms.CharField(label="Why? (4)", required=False, max_length=300)
     why_5 = forms.CharField(label="Why? (5): the root cause", required=False, max_length=300)
+
+    first_why_label = "Why did it happen?"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["why_1"].label = self.first_why_label
+        whys = list(getattr(self.instance, "root_cause_whys", None) or [])
+        for name, why in zip(WHY_FIELDS, whys, strict=False):
+            self.initial.setdefault(name, why)
+
+    def whys_fieldset(self) -> Fieldset:
+        return Fieldset("Root cause (5 whys)", *WHY_FIELDS, "root_cause_category")
+
+    def whys_submitted(self, data: dict) -> list[str]:
+        """The five answers in order, trimmed (blank ones as "")."""
+        return [(data.get(name) or "").strip() for name in WHY_FIELDS]
+
+
+class ProblemForm(FiveWhysForm, forms.ModelForm):
     within_authority = forms.TypedChoiceField(
         label="Could you solve it within your own authority?",
         choices=[("", "Not sure yet"), ("yes", "Yes"), ("no", "No")],
@@ -96,9 +120,6 @@ class ProblemForm(forms.ModelForm):
         ] + ([("unclassified", "Unclassified")] if self.instance.category == "unclassified" else [])
         if not self.instance.pk:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0))
-        whys = list(self.instance.root_cause_whys or [])
-        for i in range(5):
-            self.initial.setdefault(f"why_{i + 1}", whys[i] if i < len(whys) else "")
         if self.instance.pk:
             self.initial["within_authority"] = {True: "yes", False: "no"}.get(
                 self.instance.within_authority, ""
@@ -148,20 +169,12 @@ class ProblemForm(forms.ModelForm):
                     css_class="row",
                 ),
             ),
-            Fieldset(
-                "Root cause (5 whys)",
-                "why_1",
-                "why_2",
-                "why_3",
-                "why_4",
-                "why_5",
-                "root_cause_category",
-            ),
+            self.whys_fieldset(),
         )
 
     def clean(self):
         data = super().clean()
-        whys = [data.get(f"why_{i}", "").strip() for i in range(1, 6)]
+        whys = self.whys_submitted(data)
         while whys and not whys[-1]:
             whys.pop()
         if "" in whys:
@@ -265,16 +278,12 @@ ACTION_KIND_HELP = {
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RepeatedProblemForm(forms.ModelForm):
+class RepeatedProblemForm(FiveWhysForm, forms.ModelForm):
     """The pattern, who identified it, and its root cause. The incidents are picked from the
     learner's log; the template lists them (a learner's log has hundreds of problems, so
     only the chosen ones and the filter's matches are on the page)."""
 
-    why_1 = forms.CharField(label="Why does it keep happening?", required=False, max_length=300)
-    why_2 = forms.CharField(label="Why? (2)", required=False, max_length=300)
-    why_3 = forms.CharField(label="Why? (3)", required=False, max_length=300)
-    why_4 = forms.CharField(label="Why? (4)", required=False, max_length=300)
-    why_5 = forms.CharField(label="Why? (5): the root cause", required=False, max_length=300)
+    first_why_label = "Why does it keep happening?"
     incidents = forms.ModelMultipleChoiceField(
         queryset=Problem.objects.none(),
         required=False,
@@ -308,9 +317,6 @@ class RepeatedProblemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["incidents"].queryset = Problem.objects.filter(learner=learner)
         if self.instance.pk and not self.is_bound:
-            whys = self.instance.root_cause_whys or []
-            for i, why in enumerate(whys[:5], start=1):
-                self.initial.setdefault(f"why_{i}", why)
             self.initial.setdefault(
                 "incidents", list(self.instance.incidents.values_list("pk", flat=True))
             )
@@ -327,15 +333,7 @@ class RepeatedProblemForm(forms.ModelForm):
                     css_class="row",
                 ),
             ),
-            Fieldset(
-                "Root cause (5 whys)",
-                "why_1",
-                "why_2",
-                "why_3",
-                "why_4",
-                "why_5",
-                "root_cause_category",
-            ),
+            self.whys_fieldset(),
         )
 
     def chosen_ids(self) -> list[int]:
@@ -348,7 +346,9 @@ class RepeatedProblemForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
-        data["root_cause_whys"] = [data.pop(f"why_{i}") for i in range(1, 6)]
+        data["root_cause_whys"] = self.whys_submitted(data)
+        for name in WHY_FIELDS:
+            data.pop(name)
         return data
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from accounts.models import Centre, Membership, Role, User
 from portfolio import coverage
 from portfolio.models import (
+    Attachment,
     Element,
     ElementRecord,
     Enrolment,
@@ -26,6 +27,7 @@ from portfolio.models import (
     RangeItem,
     Signature,
     Unit,
+    WitnessRequest,
 )
 
 
@@ -120,6 +122,40 @@ def evidence_for_owner(*, user: User, pk: int) -> EvidenceItem:
     if item is None:
         raise Http404("No such evidence in your portfolio.")
     return item
+
+
+def attachment_for_reader(*, user: User, pk: int) -> Attachment:
+    """An attachment on evidence the user may read (its learner, their assessor or IV)."""
+    attachment = (
+        Attachment.objects.select_related("evidence")
+        .filter(pk=pk, evidence__enrolment__in=enrolments_readable_by(user=user))
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment
+
+
+def attachment_for_owner(*, user: User, pk: int) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("evidence")
+        .filter(pk=pk, evidence__enrolment__learner=user)
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file in your portfolio.")
+    return attachment
+
+
+def witness_request_for_owner(*, user: User, pk: int) -> WitnessRequest:
+    request = (
+        WitnessRequest.objects.select_related("evidence")
+        .filter(pk=pk, evidence__enrolment__learner=user)
+        .first()
+    )
+    if request is None:
+        raise Http404("No such witness request in your portfolio.")
+    return request
 
 
 @dataclass

@@ -29,7 +29,7 @@ from portfolio.forms import (
     WitnessRequestForm,
     WitnessStatementForm,
 )
-from portfolio.models import Attachment, Enrolment, EvidenceItem, WitnessRequest
+from portfolio.models import Enrolment, EvidenceItem
 from portfolio.services.attachments import attachment_path
 from portfolio.services.witness import WITNESS_TESTIMONY
 
@@ -263,40 +263,6 @@ def _files_and_witnesses(item: EvidenceItem, *, is_owner: bool) -> dict:
     }
 
 
-def _get_attachment_for_reader(user, pk: int) -> Attachment:
-    """An attachment on evidence the user may read (its learner, their assessor or IV)."""
-    attachment = (
-        Attachment.objects.select_related("evidence")
-        .filter(pk=pk, evidence__enrolment__in=selectors.enrolments_readable_by(user=user))
-        .first()
-    )
-    if attachment is None:
-        raise Http404("No such file.")
-    return attachment
-
-
-def _get_attachment_for_owner(user, pk: int) -> Attachment:
-    attachment = (
-        Attachment.objects.select_related("evidence")
-        .filter(pk=pk, evidence__enrolment__learner=user)
-        .first()
-    )
-    if attachment is None:
-        raise Http404("No such file in your portfolio.")
-    return attachment
-
-
-def _get_witness_request_for_owner(user, pk: int) -> WitnessRequest:
-    request = (
-        WitnessRequest.objects.select_related("evidence")
-        .filter(pk=pk, evidence__enrolment__learner=user)
-        .first()
-    )
-    if request is None:
-        raise Http404("No such witness request in your portfolio.")
-    return request
-
-
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -329,7 +295,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = _get_attachment_for_owner(request.user, pk)
+    attachment = selectors.attachment_for_owner(user=request.user, pk=pk)
     item = attachment.evidence
     try:
         services.attachment_remove(attachment=attachment, by=request.user)
@@ -344,7 +310,7 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """The file, only ever as a download of its detected type: the browser is told not to
     guess the type and not to show it inline, whatever the file says about itself."""
-    attachment = _get_attachment_for_reader(request.user, pk)
+    attachment = selectors.attachment_for_reader(user=request.user, pk=pk)
     kind = files.BY_CODE.get(attachment.kind)
     try:
         handle = open(attachment_path(attachment), "rb")  # noqa: SIM115 (FileResponse closes it)
@@ -397,7 +363,7 @@ def witness_request_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def witness_request_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    witness = _get_witness_request_for_owner(request.user, pk)
+    witness = selectors.witness_request_for_owner(user=request.user, pk=pk)
     try:
         services.witness_request_resend(
             request=witness, by=request.user, site_url=request.build_absolute_uri("/")
@@ -415,7 +381,7 @@ def witness_request_resend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def witness_request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    witness = _get_witness_request_for_owner(request.user, pk)
+    witness = selectors.witness_request_for_owner(user=request.user, pk=pk)
     try:
         services.witness_request_cancel(request=witness, by=request.user)
     except ValidationError as exc:
