@@ -1,0 +1,75 @@
+"""The portfolio's pages. Views only parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+from portfolio.views.evidence import (
+    draft_from_problem,
+    evidence_create,
+    evidence_detail,
+    evidence_edit,
+    evidence_mapping,
+    evidence_submit,
+)
+from portfolio.views.files import (
+    attachment_add,
+    attachment_download,
+    attachment_remove,
+    witness_request_cancel,
+    witness_request_create,
+    witness_request_resend,
+    witness_statement,
+)
+from portfolio.views.pages import (
+    coverage_for_enrolment,
+    coverage_home,
+    portfolio_for_enrolment,
+    portfolio_home,
+)
+from portfolio.views.records import (
+    element_record_countersign,
+    element_record_sign,
+    knowledge_record_sign,
+    records_for_enrolment,
+    records_home,
+)
+from portfolio.views.signatures import (
+    decision_sign,
+    evidence_assess,
+    evidence_unlock,
+    reauth,
+    signature_detail,
+    signature_list,
+    signatures_home,
+)
+
+__all__ = [
+    "attachment_add",
+    "attachment_download",
+    "attachment_remove",
+    "coverage_for_enrolment",
+    "coverage_home",
+    "decision_sign",
+    "draft_from_problem",
+    "element_record_countersign",
+    "element_record_sign",
+    "evidence_assess",
+    "evidence_create",
+    "evidence_detail",
+    "evidence_edit",
+    "evidence_mapping",
+    "evidence_submit",
+    "evidence_unlock",
+    "knowledge_record_sign",
+    "portfolio_for_enrolment",
+    "portfolio_home",
+    "reauth",
+    "records_for_enrolment",
+    "records_home",
+    "signature_detail",
+    "signature_list",
+    "signatures_home",
+    "witness_request_cancel",
+    "witness_request_create",
+    "witness_request_resend",
+    "witness_statement",
+]

@@ -1,0 +1,54 @@
+"""What several portfolio pages share: form errors from a service, the evidence page's context."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from portfolio import files, selectors
+from portfolio.forms import (
+    AttachmentForm,
+)
+from portfolio.models import EvidenceItem
+from portfolio.services.witness import WITNESS_TESTIMONY
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def detail_context(request: HttpRequest, item: EvidenceItem, **extra) -> dict:
+    is_owner = item.enrolment.learner_id == request.user.pk
+    decisions = selectors.evidence_assessment(item=item) if not item.is_draft else []
+    return {
+        "item": item,
+        "is_owner": is_owner,
+        "is_assessor": item.enrolment.assessor_id == request.user.pk,
+        "decisions": [d for d in decisions if d.current],
+        "can_change": is_owner and item.is_editable,
+        "panel": selectors.mapping_panel(item=item),
+        **files_and_witnesses(item, is_owner=is_owner),
+        **extra,
+    }
+
+
+def files_and_witnesses(item: EvidenceItem, *, is_owner: bool) -> dict:
+    can_change = is_owner and item.is_editable
+    is_witness_type = item.evidence_type.code == WITNESS_TESTIMONY
+    return {
+        "attachments": list(item.attachments.all()),
+        "can_attach": can_change,
+        "attachment_form": AttachmentForm(),
+        "attachment_max": files.megabytes(settings.CASEBOOK_ATTACHMENT_MAX_BYTES),
+        "attachment_accepted": files.ACCEPTED,
+        "witness_requests": list(
+            item.witness_requests.select_related("statement").order_by("created_at", "pk")
+        ),
+        "is_witness_type": is_witness_type,
+        "can_request_witness": can_change and is_witness_type,
+    }

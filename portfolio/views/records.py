@@ -1,0 +1,113 @@
+"""The element records and the knowledge record."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portfolio import selectors, services
+from portfolio.forms import (
+    ElementRecordForm,
+)
+from portfolio.models import Enrolment
+
+# Element and knowledge records --------------------------------------------------------------
+
+
+@login_required
+def records_home(request: HttpRequest) -> HttpResponse:
+    """The learner's own element records and knowledge record."""
+    return _records_page(request, selectors.enrolment_for_learner(user=request.user))
+
+
+@login_required
+def records_for_enrolment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A learner's records, read (and signed) by them, their assessor and their IV."""
+    return _records_page(request, selectors.enrolment_for_reader(user=request.user, pk=pk))
+
+
+def _records_page(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    return render(
+        request,
+        "portfolio/records.html",
+        {
+            "enrolment": enrolment,
+            "is_owner": enrolment.learner_id == request.user.pk,
+            "is_assessor": enrolment.assessor_id == request.user.pk,
+            "rows": selectors.element_records(enrolment=enrolment),
+            "knowledge": selectors.knowledge_record_state(enrolment=enrolment),
+            "form": ElementRecordForm(),
+            "reauth_fresh": services.reauth_is_fresh(
+                at=services.reauth_at(session=request.session)
+            ),
+        },
+    )
+
+
+def _sign(request: HttpRequest, enrolment: Enrolment, sign, done: str) -> HttpResponse:
+    """Call a signing service; ask for the password first if it is not fresh."""
+    back = reverse("portfolio:enrolment-records", args=[enrolment.pk])
+    try:
+        sign(reauthenticated_at=services.reauth_at(session=request.session))
+    except services.ReauthRequired:
+        messages.warning(
+            request,
+            "Signing asks for your password again (it counts for five minutes). Confirm it, "
+            "then sign.",
+        )
+        return redirect(f"{reverse('portfolio:reauth')}?{urlencode({'next': back})}")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def element_record_sign(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    enrolment = selectors.enrolment_for_reader(user=request.user, pk=pk)
+    element = selectors.element_for_enrolment(enrolment=enrolment, number=number)
+    form = ElementRecordForm(request.POST)
+    form.is_valid()
+    data = {**{"feedback": "", "comments": ""}, **form.cleaned_data}
+    return _sign(
+        request,
+        enrolment,
+        lambda **kw: services.element_record_sign(
+            enrolment=enrolment, element=element, by=request.user, **data, **kw
+        ),
+        f"The element {element.number} record is signed: "
+        f"{enrolment.learner.display_name} can now countersign it.",
+    )
+
+
+@login_required
+@require_POST
+def element_record_countersign(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.element_record_for_reader(user=request.user, pk=pk)
+    return _sign(
+        request,
+        record.enrolment,
+        lambda **kw: services.element_record_countersign(record=record, by=request.user, **kw),
+        f"You have countersigned the element {record.element.number} record. It is locked.",
+    )
+
+
+@login_required
+@require_POST
+def knowledge_record_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = selectors.enrolment_for_reader(user=request.user, pk=pk)
+    return _sign(
+        request,
+        enrolment,
+        lambda **kw: services.knowledge_record_sign(enrolment=enrolment, by=request.user, **kw),
+        "You have signed the knowledge record.",
+    )
