@@ -61,6 +61,9 @@ class KnowledgeRecord(models.Model):
         blank=True,
         help_text="Knowledge item code -> the EIs whose confirmed mapping shows it.",
     )
+    feedback = models.TextField(
+        blank=True, help_text="The assessor's feedback and comments, written before signing."
+    )
     locked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
