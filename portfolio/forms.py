@@ -299,3 +299,19 @@ class ElementRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class KnowledgeFeedbackForm(forms.Form):
+    feedback = forms.CharField(
+        label="Your feedback and comments",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "On the learner's knowledge evidence, as on the unit's knowledge record. You can "
+            "change it until the candidate signs."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -22,6 +22,11 @@ urlpatterns = [
         name="element-record-countersign",
     ),
     path(
+        "learners/<int:pk>/knowledge-record/feedback/",
+        views.knowledge_record_feedback,
+        name="knowledge-record-feedback",
+    ),
+    path(
         "learners/<int:pk>/knowledge-record/sign/",
         views.knowledge_record_sign,
         name="knowledge-record-sign",

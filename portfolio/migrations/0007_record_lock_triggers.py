@@ -1,7 +1,8 @@
 """On PostgreSQL, the database itself refuses changes to locked element and knowledge records.
 
-An ElementRecord with `locked_at` set (countersigned by the candidate) and a KnowledgeRecord
-with `locked_at` set (signed by the internal verifier) cannot be updated or deleted, and the
+An ElementRecord or KnowledgeRecord with `locked_at` set (from its first signature: the
+assessor's on an element record, the candidate's on the knowledge record; before migration
+0008's release, from the last) cannot be updated or deleted, and the
 outcome signatures an element record rests on cannot be added, changed or removed, unless
 the transaction has run `SELECT set_config('casebook.unlock_record', '<table>:<id>', true)`.
 Only `portfolio.services.signing.evidence_unlock` does that, when a centre admin unlocks

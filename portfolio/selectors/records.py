@@ -113,11 +113,25 @@ class KnowledgeRecordState:
     missing: list[str]
 
     @property
+    def feedback(self) -> str:
+        return self.record.feedback if self.record else ""
+
+    @property
+    def is_signed(self) -> bool:
+        return any(slot.signature for slot in self.slots)
+
+    @property
+    def can_write_feedback(self) -> bool:
+        """The assessor writes (and rewrites) the feedback until the first signature."""
+        return not self.is_signed and not (self.record and self.record.is_locked)
+
+    @property
     def next_role(self) -> str | None:
-        """Whose turn it is to sign, once every item is covered (or the candidate signed)."""
+        """Whose turn it is to sign: the candidate once every item is covered and the
+        assessor's feedback is written, then the assessor, then the internal verifier."""
         for slot in self.slots:
             if slot.signature is None:
-                if slot.role == Signature.Role.LEARNER and self.missing:
+                if slot.role == Signature.Role.LEARNER and (self.missing or not self.feedback):
                     return None
                 return slot.role
         return None

@@ -15,6 +15,7 @@ from portfolio.services.mapping import mapping_save, mapping_suggest
 from portfolio.services.records import (
     element_record_countersign,
     element_record_sign,
+    knowledge_record_feedback_save,
     knowledge_record_sign,
 )
 from portfolio.services.signing import (
@@ -43,6 +44,7 @@ __all__ = [
     "decision_sign",
     "element_record_countersign",
     "element_record_sign",
+    "knowledge_record_feedback_save",
     "knowledge_record_sign",
     "evidence_assess",
     "evidence_unlock",

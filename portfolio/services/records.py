@@ -1,7 +1,10 @@
 """The unit's signed records: the assessor signs an element record once every outcome of the
-element has a signed competent decision, the candidate countersigns it (which locks it); the
-candidate, the assessor and the internal verifier sign the knowledge record, in that order,
-once every knowledge item is covered (the internal verifier's signature locks it)."""
+element has a signed competent decision (which locks it) and the candidate countersigns it;
+the assessor writes their feedback on the knowledge record, then the candidate, the assessor
+and the internal verifier sign it, in that order, once every knowledge item is covered (the
+candidate's signature locks it). A record is locked from its first signature: what the next
+signer signs is what the first one signed.
+"""
 
 from __future__ import annotations
 
@@ -77,7 +80,7 @@ def element_record_sign(
     record.comments = comments.strip()
     record.save(update_fields=["feedback", "comments", "updated_at"])
     record.decision_signatures.set([s for sigs in by_outcome.values() for s in sigs])
-    return sign_subject(
+    signature = sign_subject(
         subject=record,
         enrolment=enrolment,
         by=by,
@@ -87,13 +90,22 @@ def element_record_sign(
             f"element {element.number}."
         ),
     )
+    _lock(record, at=signature.signed_at)
+    return signature
+
+
+def _lock(record: ElementRecord | KnowledgeRecord, *, at: datetime.datetime) -> None:
+    """Lock a record at its first signature (the database refuses changes from then on)."""
+    if record.locked_at is None:
+        record.locked_at = at
+        record.save(update_fields=["locked_at", "updated_at"])
 
 
 @transaction.atomic
 def element_record_countersign(
     *, record: ElementRecord, by: User, reauthenticated_at: datetime.datetime | None
 ) -> Signature:
-    """The candidate countersigns the assessor's signed element record, which locks it."""
+    """The candidate countersigns the assessor's signed (and so locked) element record."""
     _reauth_check(reauthenticated_at)
     record = (
         ElementRecord.objects.select_for_update()
@@ -119,8 +131,7 @@ def element_record_countersign(
         role=Signature.Role.LEARNER,
         statement=COUNTERSIGN_STATEMENT,
     )
-    record.locked_at = signature.signed_at
-    record.save(update_fields=["locked_at", "updated_at"])
+    _lock(record, at=signature.signed_at)
     return signature
 
 
@@ -160,12 +171,39 @@ def knowledge_evidence(*, enrolment: Enrolment) -> tuple[dict[str, list[int]], l
 
 
 @transaction.atomic
+def knowledge_record_feedback_save(
+    *, enrolment: Enrolment, by: User, feedback: str
+) -> KnowledgeRecord:
+    """The assessor writes (or rewrites) their feedback and comments on the knowledge record,
+    until its first signature locks it."""
+    if by.pk != enrolment.assessor_id:
+        raise ValidationError(
+            "Only the learner's assessor writes feedback on the knowledge record."
+        )
+    if not feedback.strip():
+        raise ValidationError(
+            {"feedback": "Write your feedback on the learner's knowledge evidence."}
+        )
+    record, _ = KnowledgeRecord.objects.get_or_create(enrolment=enrolment)
+    record = KnowledgeRecord.objects.select_for_update().get(pk=record.pk)
+    if record.is_locked or live_signatures(record):
+        raise ValidationError(
+            "The knowledge record is signed: its feedback can no longer change. A centre admin "
+            "can unlock the evidence it lists, which voids its signatures."
+        )
+    record.feedback = feedback.strip()
+    record.save(update_fields=["feedback", "updated_at"])
+    return record
+
+
+@transaction.atomic
 def knowledge_record_sign(
     *, enrolment: Enrolment, by: User, reauthenticated_at: datetime.datetime | None
 ) -> Signature:
-    """Sign the knowledge record with the unit's declaration: the candidate first (which
-    fixes the evidence it lists), then the assessor, then the internal verifier (which
-    locks it). Each out of turn is refused, saying who must sign first."""
+    """Sign the knowledge record with the unit's declaration: the candidate first, once the
+    assessor has written their feedback (which fixes the evidence it lists and locks it),
+    then the assessor, then the internal verifier. Each out of turn is refused, saying who
+    must sign first."""
     _reauth_check(reauthenticated_at)
     role = knowledge_role(enrolment=enrolment, user=by)
     if role is None:
@@ -192,6 +230,11 @@ def knowledge_record_sign(
                 "The knowledge record cannot be signed yet: no confirmed evidence shows "
                 f"knowledge item{'s' * (len(missing) > 1)} {', '.join(missing)}."
             )
+        if not record.feedback.strip():
+            raise ValidationError(
+                "Your assessor has not written their feedback on the knowledge record yet: "
+                "it is signed after the feedback, so ask them to write it first."
+            )
         record.evidence = shown
         record.save(update_fields=["evidence", "updated_at"])
     signature = sign_subject(
@@ -201,7 +244,5 @@ def knowledge_record_sign(
         role=role,
         statement=enrolment.unit.knowledge_declaration,
     )
-    if role == Signature.Role.VERIFIER:
-        record.locked_at = signature.signed_at
-        record.save(update_fields=["locked_at", "updated_at"])
+    _lock(record, at=signature.signed_at)
     return signature

@@ -170,8 +170,8 @@ def element_record_content(record: ElementRecord) -> dict:
 
 
 def knowledge_record_content(record: KnowledgeRecord) -> dict:
-    """The knowledge record as signed: the unit's declaration and, for each knowledge item,
-    the EIs that show it (fixed when the candidate signed)."""
+    """The knowledge record as signed: the unit's declaration, the assessor's feedback and,
+    for each knowledge item, the EIs that show it (fixed when the candidate signed)."""
     unit = record.enrolment.unit
     return {
         "kind": "knowledge_record",
@@ -179,6 +179,7 @@ def knowledge_record_content(record: KnowledgeRecord) -> dict:
         "enrolment": record.enrolment_id,
         "unit": {"code": unit.code, "version": unit.version},
         "declaration": unit.knowledge_declaration,
+        "feedback": record.feedback,
         "evidence": {code: list(eis) for code, eis in record.evidence.items()},
     }
 

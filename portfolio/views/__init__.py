@@ -28,6 +28,7 @@ from portfolio.views.pages import (
 from portfolio.views.records import (
     element_record_countersign,
     element_record_sign,
+    knowledge_record_feedback,
     knowledge_record_sign,
     records_for_enrolment,
     records_home,
@@ -59,6 +60,7 @@ __all__ = [
     "evidence_mapping",
     "evidence_submit",
     "evidence_unlock",
+    "knowledge_record_feedback",
     "knowledge_record_sign",
     "portfolio_for_enrolment",
     "portfolio_home",

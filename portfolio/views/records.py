@@ -13,9 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portfolio import selectors, services
-from portfolio.forms import (
-    ElementRecordForm,
-)
+from portfolio.forms import ElementRecordForm, KnowledgeFeedbackForm
 from portfolio.models import Enrolment
 
 # Element and knowledge records --------------------------------------------------------------
@@ -33,7 +31,10 @@ def records_for_enrolment(request: HttpRequest, pk: int) -> HttpResponse:
     return _records_page(request, selectors.enrolment_for_reader(user=request.user, pk=pk))
 
 
-def _records_page(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+def _records_page(
+    request: HttpRequest, enrolment: Enrolment, *, knowledge_form=None, status: int = 200
+) -> HttpResponse:
+    knowledge = selectors.knowledge_record_state(enrolment=enrolment)
     return render(
         request,
         "portfolio/records.html",
@@ -42,12 +43,15 @@ def _records_page(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
             "is_owner": enrolment.learner_id == request.user.pk,
             "is_assessor": enrolment.assessor_id == request.user.pk,
             "rows": selectors.element_records(enrolment=enrolment),
-            "knowledge": selectors.knowledge_record_state(enrolment=enrolment),
+            "knowledge": knowledge,
+            "knowledge_form": knowledge_form
+            or KnowledgeFeedbackForm(initial={"feedback": knowledge.feedback}),
             "form": ElementRecordForm(),
             "reauth_fresh": services.reauth_is_fresh(
                 at=services.reauth_at(session=request.session)
             ),
         },
+        status=status,
     )
 
 
@@ -111,3 +115,26 @@ def knowledge_record_sign(request: HttpRequest, pk: int) -> HttpResponse:
         lambda **kw: services.knowledge_record_sign(enrolment=enrolment, by=request.user, **kw),
         "You have signed the knowledge record.",
     )
+
+
+@login_required
+@require_POST
+def knowledge_record_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assessor writes their feedback on the knowledge record, before it is signed."""
+    enrolment = selectors.enrolment_for_reader(user=request.user, pk=pk)
+    form = KnowledgeFeedbackForm(request.POST)
+    if not form.is_valid():
+        return _records_page(request, enrolment, knowledge_form=form, status=400)
+    try:
+        services.knowledge_record_feedback_save(
+            enrolment=enrolment, by=request.user, feedback=form.cleaned_data["feedback"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Your feedback is saved: {enrolment.learner.display_name} can sign the knowledge "
+            "record once every item is covered.",
+        )
+    return redirect("portfolio:enrolment-records", pk=enrolment.pk)

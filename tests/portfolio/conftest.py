@@ -139,10 +139,15 @@ def element_signed(enrolment, problem):
 
 @pytest.fixture
 def knowledge_covered(enrolment, evidence_type):
-    """Every knowledge item (item 2 by its aspects) confirmed on EI 9, a personal statement."""
+    """Every knowledge item (item 2 by its aspects) confirmed on EI 9, a personal statement,
+    and the assessor's feedback written: the knowledge record is ready for the candidate."""
     from portfolio.models import EvidenceKnowledge
+    from portfolio.services import knowledge_record_feedback_save
 
     item = EvidenceItemFactory(enrolment=enrolment, ei=9, evidence_type=evidence_type("P"))
     for k in enrolment.unit.knowledge_items.filter(aspects__isnull=True):
         EvidenceKnowledge.objects.create(evidence=item, knowledge_item=k, confirmed=True)
+    knowledge_record_feedback_save(
+        enrolment=enrolment, by=enrolment.assessor, feedback="Sound knowledge of the law."
+    )
     return item

@@ -1,5 +1,6 @@
-"""Element records (assessor signs once every outcome is signed, the candidate countersigns,
-which locks it) and the knowledge record (candidate, assessor, internal verifier in turn)."""
+"""Element records (the assessor signs once every outcome is signed, which locks it; the
+candidate countersigns) and the knowledge record (the assessor's feedback, then candidate,
+assessor, internal verifier in turn; locked from the candidate's signature)."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from portfolio.services import (
     element_record_countersign,
     element_record_sign,
     evidence_unlock,
+    knowledge_record_feedback_save,
     knowledge_record_sign,
     signature_verify,
 )
@@ -40,7 +42,9 @@ def sign_knowledge(enrolment, by):
 # Element records ----------------------------------------------------------------------------
 
 
-def test_the_assessor_signs_an_element_once_every_outcome_is_signed(element_signed, enrolment):
+def test_the_assessor_signs_an_element_once_every_outcome_is_signed_which_locks_it(
+    element_signed, enrolment
+):
     signature = sign_element(element_signed, enrolment)
     record = ElementRecord.objects.get(enrolment=enrolment, element=element_signed)
     assert signature.subject == record
@@ -50,7 +54,7 @@ def test_the_assessor_signs_an_element_once_every_outcome_is_signed(element_sign
     assert signature_verify(signature=signature).is_valid
     assert '"feedback"' in signature.content
     assert "1.7" in signature.content
-    assert not record.is_locked
+    assert record.locked_at == signature.signed_at
 
 
 def test_signing_an_element_before_every_outcome_is_signed_lists_what_is_missing(
@@ -89,7 +93,7 @@ def test_only_the_learners_assessor_signs_an_element_with_feedback_and_a_fresh_p
         sign_element(element_signed, enrolment)
 
 
-def test_the_learner_countersigns_the_signed_record_which_locks_it(
+def test_the_learner_countersigns_the_signed_record(
     element_signed, enrolment, learner, assessor, other_learner
 ):
     sign_element(element_signed, enrolment)
@@ -178,10 +182,16 @@ def test_the_database_refuses_to_change_a_countersigned_element_record(
 
 
 @postgresql_only
-def test_the_database_lets_a_signed_but_not_countersigned_record_change(element_signed, enrolment):
+def test_the_database_refuses_to_change_a_record_the_assessor_has_signed_before_countersigning(
+    element_signed, enrolment
+):
     sign_element(element_signed, enrolment)
     record = ElementRecord.objects.get(enrolment=enrolment, element=element_signed)
-    with connection.cursor() as cursor:
+    with (
+        pytest.raises((InternalError, IntegrityError), match="signed and locked"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(
             "UPDATE portfolio_elementrecord SET comments = 'x' WHERE id = %s", [record.pk]
         )
@@ -247,7 +257,8 @@ def test_the_knowledge_record_is_signed_candidate_then_assessor_then_verifier(
     record = KnowledgeRecord.objects.get(enrolment=enrolment)
     assert [s.role for s in (first, second, third)] == ["learner", "assessor", "verifier"]
     assert {s.statement for s in (first, second, third)} == {enrolment.unit.knowledge_declaration}
-    assert record.is_locked
+    assert record.locked_at == first.signed_at
+    assert '"feedback":{"t":"str","v":"Sound knowledge of the law."}' in first.content
     assert record.evidence["1"] == [9]
     assert record.evidence["2.i"] == [9]
     assert all(signature_verify(signature=s).is_valid for s in (first, second, third))
@@ -267,11 +278,10 @@ def test_only_the_three_sign_the_knowledge_record(knowledge_covered, enrolment, 
 
 
 @postgresql_only
-def test_the_database_refuses_to_change_the_verified_knowledge_record(
-    knowledge_covered, enrolment, learner, assessor, verifier
+def test_the_database_refuses_to_change_the_knowledge_record_once_the_candidate_signed(
+    knowledge_covered, enrolment, learner
 ):
-    for someone in (learner, assessor, verifier):
-        sign_knowledge(enrolment, someone)
+    sign_knowledge(enrolment, learner)
     record = KnowledgeRecord.objects.get(enrolment=enrolment)
     with (
         pytest.raises((InternalError, IntegrityError), match="signed and locked"),
@@ -281,3 +291,32 @@ def test_the_database_refuses_to_change_the_verified_knowledge_record(
         cursor.execute(
             "UPDATE portfolio_knowledgerecord SET evidence = '{}' WHERE id = %s", [record.pk]
         )
+
+
+def test_the_candidate_signs_the_knowledge_record_only_after_the_assessors_feedback(
+    knowledge_covered, enrolment, learner
+):
+    KnowledgeRecord.objects.filter(enrolment=enrolment).update(feedback="")
+    with pytest.raises(ValidationError, match="has not written their feedback"):
+        sign_knowledge(enrolment, learner)
+    assert not Signature.objects.filter(role="learner").exists()
+
+
+def test_only_the_assessor_writes_the_knowledge_feedback_and_only_before_signing(
+    knowledge_covered, enrolment, learner, verifier, other_assessor
+):
+    for someone in (learner, verifier, other_assessor):
+        with pytest.raises(ValidationError, match="Only the learner's assessor"):
+            knowledge_record_feedback_save(enrolment=enrolment, by=someone, feedback="Good.")
+    with pytest.raises(ValidationError, match="Write your feedback"):
+        knowledge_record_feedback_save(enrolment=enrolment, by=enrolment.assessor, feedback=" ")
+    knowledge_record_feedback_save(
+        enrolment=enrolment, by=enrolment.assessor, feedback="  Clear on data protection.  "
+    )
+    assert KnowledgeRecord.objects.get(enrolment=enrolment).feedback == "Clear on data protection."
+    sign_knowledge(enrolment, learner)
+    with pytest.raises(ValidationError, match="signed: its feedback can no longer change"):
+        knowledge_record_feedback_save(
+            enrolment=enrolment, by=enrolment.assessor, feedback="Changed afterwards."
+        )
+    assert KnowledgeRecord.objects.get(enrolment=enrolment).feedback == "Clear on data protection."

@@ -216,8 +216,7 @@ def test_only_the_learner_countersigns(client, confirmed, persona, element_recor
     confirmed(persona(who))
     url = reverse("portfolio:element-record-countersign", args=[element_record.pk])
     assert "Only the learner countersigns" in said(client.post(url))
-    element_record.refresh_from_db()
-    assert not element_record.is_locked
+    assert not Signature.objects.filter(role="learner").exists()
 
 
 # The knowledge record -----------------------------------------------------------------------
@@ -269,3 +268,58 @@ def test_record_signatures_show_on_the_signature_pages(
     response = client.get(reverse("portfolio:signature-list", args=[enrolment.pk]))
     assert b"every outcome of element 1" in response.content
     assert enrolment.unit.knowledge_declaration.encode() in response.content
+
+
+# The knowledge record's feedback --------------------------------------------------------------
+
+
+def test_the_assessor_writes_the_knowledge_feedback_then_the_candidate_can_sign(
+    client, confirmed, knowledge_covered, enrolment, learner, assessor
+):
+    from portfolio.models import KnowledgeRecord
+
+    KnowledgeRecord.objects.filter(enrolment=enrolment).update(feedback="")
+    sign = reverse("portfolio:knowledge-record-sign", args=[enrolment.pk])
+    client.force_login(learner)
+    page = client.get(records_url(enrolment)).content.decode()
+    assert sign not in page
+    assert "signs once the assessor's feedback is written" in page
+    confirmed(assessor)
+    url = reverse("portfolio:knowledge-record-feedback", args=[enrolment.pk])
+    assert url in client.get(records_url(enrolment)).content.decode()
+    assert "Your feedback is saved" in said(client.post(url, {"feedback": "Knows the law well."}))
+    client.force_login(learner)
+    page = client.get(records_url(enrolment)).content.decode()
+    assert "Knows the law well." in page
+    assert sign in page
+
+
+def test_empty_knowledge_feedback_is_refused_with_the_form_again(
+    client, knowledge_covered, enrolment, assessor
+):
+    client.force_login(assessor)
+    url = reverse("portfolio:knowledge-record-feedback", args=[enrolment.pk])
+    response = client.post(url, {"feedback": "   "})
+    assert response.status_code == 400
+    assert b"This field is required" in response.content
+
+
+@pytest.mark.parametrize("who", ["learner", "verifier"])
+def test_only_the_assessor_writes_the_knowledge_feedback(
+    client, persona, knowledge_covered, enrolment, who
+):
+    from portfolio.models import KnowledgeRecord
+
+    client.force_login(persona(who))
+    url = reverse("portfolio:knowledge-record-feedback", args=[enrolment.pk])
+    assert "Only the learner's assessor" in said(client.post(url, {"feedback": "Mine now."}))
+    assert KnowledgeRecord.objects.get(enrolment=enrolment).feedback == "Sound knowledge of the law."
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_cannot_write_the_knowledge_feedback(
+    client, persona, knowledge_covered, enrolment, who
+):
+    client.force_login(persona(who))
+    url = reverse("portfolio:knowledge-record-feedback", args=[enrolment.pk])
+    assert client.post(url, {"feedback": "x"}).status_code == 404
