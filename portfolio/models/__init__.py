@@ -200,7 +200,8 @@ class EvidenceItem(models.Model):
     column) and mapped to the outcomes, knowledge items and range items it shows."""
 
     class Status(models.TextChoices):
-        # A later state (sampled) joins these; nothing else assumes there are only four.
+        # Sampling by the internal verifier is not a status: the item is signed and locked
+        # by then, and a SampleItem (models/verification.py) records it.
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
         REFERRED_BACK = "referred_back", "Referred back"
@@ -493,8 +494,18 @@ from portfolio.models.assessment import (  # noqa: E402 (the models above come f
     Signature,
 )
 from portfolio.models.records import ElementRecord, KnowledgeRecord  # noqa: E402
+from portfolio.models.verification import (  # noqa: E402
+    DEFAULT_SAMPLING_RATE,
+    AssessorResponse,
+    Sample,
+    SampleItem,
+    SamplingRate,
+    VerificationReview,
+)
 
 __all__ = [
+    "DEFAULT_SAMPLING_RATE",
+    "AssessorResponse",
     "Attachment",
     "ElementRecord",
     "KnowledgeRecord",
@@ -510,8 +521,12 @@ __all__ = [
     "Outcome",
     "OutcomeDecision",
     "RangeItem",
+    "Sample",
+    "SampleItem",
+    "SamplingRate",
     "Signature",
     "Unit",
+    "VerificationReview",
     "WitnessRequest",
     "WitnessStatement",
 ]

@@ -28,6 +28,14 @@ from portfolio.services.signing import (
     signature_verify,
     signatures_for_evidence,
 )
+from portfolio.services.verification import (
+    assessor_respond,
+    review_record,
+    sample_draw,
+    sample_item_add,
+    sample_redraw,
+    sampling_rate_set,
+)
 from portfolio.services.witness import (
     LinkRefused,
     witness_request_cancel,
@@ -38,6 +46,12 @@ from portfolio.services.witness import (
 )
 
 __all__ = [
+    "assessor_respond",
+    "review_record",
+    "sample_draw",
+    "sample_item_add",
+    "sample_redraw",
+    "sampling_rate_set",
     "Decision",
     "LinkRefused",
     "ReauthRequired",

@@ -20,7 +20,9 @@ from portfolio.models import (
     EvidenceUnlock,
     KnowledgeRecord,
     OutcomeDecision,
+    SampleItem,
     Signature,
+    VerificationReview,
 )
 
 # A signature needs the password confirmed this recently (NVQ records are signed one by one
@@ -184,11 +186,45 @@ def knowledge_record_content(record: KnowledgeRecord) -> dict:
     }
 
 
+def verification_review_content(review: VerificationReview) -> dict:
+    """An internal verifier's review as signed: the sampled assessment (the evidence and the
+    hashes of the assessor's decision signatures sampled, which cover the evidence as it was
+    assessed), how it was sampled, the assessor's response it follows, the verdict and the
+    comments, who reviewed when."""
+    item = review.sample_item
+    evidence = item.evidence
+    response = review.response
+    return {
+        "kind": "verification_review",
+        "id": review.pk,
+        "enrolment": evidence.enrolment_id,
+        "sample_item": item.pk,
+        "sample": item.sample_id,
+        "targeted_reason": item.reason,
+        "evidence": {"id": evidence.pk, "ei": evidence.ei, "title": evidence.title},
+        "assessor": item.assessor.username,
+        "decision_signatures": sorted(s.content_sha256 for s in item.decision_signatures.all()),
+        "response": None
+        if response is None
+        else {
+            "id": response.pk,
+            "text": response.text,
+            "responded_by": response.responded_by.username,
+            "responded_at": response.responded_at,
+        },
+        "verdict": review.verdict,
+        "comments": review.comments,
+        "verifier": review.verifier.username,
+        "reviewed_at": review.reviewed_at,
+    }
+
+
 _CONTENT = {
     EvidenceItem: evidence_content,
     OutcomeDecision: decision_content,
     ElementRecord: element_record_content,
     KnowledgeRecord: knowledge_record_content,
+    VerificationReview: verification_review_content,
 }
 
 
@@ -361,9 +397,9 @@ def _unlock_allow(item: EvidenceItem) -> None:
 @transaction.atomic
 def evidence_unlock(*, item: EvidenceItem, by: User, reason: str) -> EvidenceUnlock:
     """A centre admin unlocks signed evidence with a written reason. The signatures that
-    cover it, and those of the element and knowledge records that rest on it, are voided
-    (never deleted); those records unlock, and the item goes back to the learner, referred
-    back."""
+    cover it, those of the element and knowledge records that rest on it and those of the
+    internal verifier's reviews of it, are voided (never deleted); those records unlock,
+    the sampled assessment is void, and the item goes back to the learner, referred back."""
     item = EvidenceItem.objects.select_for_update().select_related("enrolment").get(pk=item.pk)
     if not Membership.objects.filter(
         user=by, centre_id=item.enrolment.centre_id, role=Role.CENTRE_ADMIN
@@ -424,7 +460,37 @@ def _records_downstream_void(
         if record.locked_at is not None:
             _record_unlock_allow(record)
             type(record).objects.filter(pk=record.pk).update(locked_at=None, updated_at=at)
+    out.extend(_samples_downstream_void(item=item, voided=voided, by=by, at=at, reason=reason))
     return out
+
+
+def _samples_downstream_void(
+    *, item: EvidenceItem, voided: list[Signature], by: User, at: datetime.datetime, reason: str
+) -> list[Signature]:
+    """An internal verifier's review rests on the decision signatures it sampled: when an
+    unlock voids them, the reviews' signatures are voided and the sampled assessment is
+    void (the assessor's new decisions, once signed, can be sampled afresh)."""
+    samples = list(
+        SampleItem.objects.select_for_update()
+        .filter(pk__in=SampleItem.objects.filter(decision_signatures__in=voided).values("pk"))
+        .exclude(state=SampleItem.State.VOID)
+        .order_by("pk")
+    )
+    live = list(
+        Signature.objects.filter(
+            subject_type=ContentType.objects.get_for_model(VerificationReview),
+            subject_id__in=VerificationReview.objects.filter(sample_item__in=samples).values("pk"),
+            voided_at__isnull=True,
+        )
+    )
+    Signature.objects.filter(pk__in=[s.pk for s in live]).update(
+        voided_at=at, voided_by=by, void_reason=f"EI {item.ei} was unlocked: {reason}"
+    )
+    for sample_item in samples:
+        sample_item.state = SampleItem.State.VOID
+        sample_item._history_user = by
+        sample_item.save(update_fields=["state"])
+    return live
 
 
 def _record_unlock_allow(record) -> None:
