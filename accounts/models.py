@@ -3,10 +3,17 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships of centres."""
+
+    email_notifications = models.BooleanField(
+        "e-mail me my notifications",
+        default=True,
+        help_text="Notifications always appear in Casebook; this also sends each one by e-mail.",
+    )
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -64,3 +71,44 @@ class Membership(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("home")
+
+
+class Notification(models.Model):
+    """Something that happened which one person should know about, shown on their
+    notifications page and, unless they turned it off, e-mailed to them once."""
+
+    class Kind(models.TextChoices):
+        # An open list: other parts of Casebook add their events here (and a migration).
+        EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted"
+        EVIDENCE_ASSESSED = "evidence_assessed", "Evidence assessed"
+        EVIDENCE_REFERRED_BACK = "evidence_referred_back", "Evidence referred back"
+        EVIDENCE_SAMPLED = "evidence_sampled", "Evidence sampled"
+        SAMPLE_REFERRED = "sample_referred", "Sample referred"
+        WITNESS_WRITTEN = "witness_written", "Witness statement written"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, help_text="A path within Casebook, e.g. /portfolio/.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The badge (unread count) and the page (newest first) both read this way.
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (to {self.recipient})"
+
+    def get_absolute_url(self) -> str:
+        """Opening a notification marks it read, then goes on to what it is about."""
+        return reverse("accounts:notification-open", args=[self.pk])
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -1,10 +1,10 @@
-"""Reads about people: which roles a user holds and where."""
+"""Reads about people: which roles a user holds and where, and their notifications."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import ROLE_PRIORITY, Centre, Membership, Role, User
+from accounts.models import ROLE_PRIORITY, Centre, Membership, Notification, Role, User
 
 
 def user_memberships(*, user: User) -> frozenset[tuple[str, int]]:
@@ -54,3 +54,13 @@ def user_has_role(*, user: User, role: Role | str, centre: Centre | None = None)
     if centre is None:
         return role in user_roles(user=user)
     return Membership.objects.filter(user=user, centre=centre, role=role).exists()
+
+
+def unread_notification_count(*, user: User) -> int:
+    """How many of the user's notifications are unread: one indexed count, for the badge."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (the page paginates them)."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")

@@ -1,10 +1,22 @@
-"""Writes about people and centres."""
+"""Writes about people and centres, and the notifications Casebook sends them."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+import smtplib
 
-from accounts.models import Centre, Membership, Role, User
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
+
+from accounts.models import Centre, Membership, Notification, Role, User
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -16,3 +28,107 @@ def membership_grant(*, user: User, centre: Centre, role: Role | str) -> Members
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     return membership
+
+
+# Notifications ---------------------------------------------------------------------------
+
+
+def is_site_path(url: str) -> bool:
+    """A path on this site ("/portfolio/evidence/3/"), not an address elsewhere: notification
+    links are followed by a redirect, which must never become an open redirect."""
+    return (
+        url.startswith("/")
+        and not url.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
+    )
+
+
+def _wants_email(user: User) -> bool:
+    return user.is_active and user.email_notifications and bool(user.email)
+
+
+def notify(
+    *, recipient: User, kind: Notification.Kind | str, title: str, body: str, url: str
+) -> Notification:
+    """Tell someone something happened: a row on their notifications page, written in the
+    caller's transaction, and an e-mail queued only once that transaction commits (so a
+    rolled-back action sends nothing). A mail that cannot be sent never undoes the action."""
+    if kind not in Notification.Kind.values:
+        raise ValueError(f"Unknown notification kind {kind!r}: add it to Notification.Kind.")
+    if not is_site_path(url):
+        raise ValueError(f"A notification links to a path within Casebook, not {url!r}.")
+    title_max = Notification._meta.get_field("title").max_length
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        # One line (it is also the e-mail's subject), and titles quoting a learner's own
+        # words must not overflow the column and fail the learner's action.
+        title=Truncator(" ".join(title.split())).chars(title_max),
+        body=body.strip(),
+        url=url,
+    )
+    if _wants_email(recipient):
+        transaction.on_commit(lambda: _email_enqueue(notification.pk), robust=True)
+    return notification
+
+
+def _email_enqueue(notification_id: int) -> None:
+    from accounts.tasks import notification_email_task  # the task calls back into this module
+
+    notification_email_task.delay(notification_id)
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """E-mail a notification to its recipient, once. False when there is nothing to send
+    (gone, already sent, e-mail turned off, no address) or the mail server refused: that is
+    logged and emailed_at stays empty; the notification itself is still on the site."""
+    notification = (
+        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.emailed_at is not None:
+        return False
+    recipient = notification.recipient
+    if not _wants_email(recipient):
+        return False
+    site = settings.CASEBOOK_SITE_URL.rstrip("/")
+    context = {
+        "notification": notification,
+        "recipient": recipient,
+        "link": site + notification.get_absolute_url(),
+        "settings_link": site + reverse("accounts:notification-settings"),
+    }
+    try:
+        send_mail(
+            subject=f"Casebook: {notification.title}",
+            message=render_to_string("email/notification.txt", context),
+            from_email=None,
+            recipient_list=[recipient.email],
+        )
+    except (smtplib.SMTPException, OSError):
+        # The address is personal data: the log names the notification and the user's id.
+        logger.exception(
+            "Notification %s: the e-mail to user %s could not be sent",
+            notification.pk,
+            recipient.pk,
+        )
+        return False
+    Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    return True
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the user's own unread notifications read: those with the given ids, or all of
+    them. Anyone else's are never touched. Returns how many were marked."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+def notification_email_set(*, user: User, enabled: bool) -> User:
+    """Turn e-mailed notifications on or off; those on the site carry on either way."""
+    user.email_notifications = enabled
+    user.save(update_fields=["email_notifications"])
+    return user

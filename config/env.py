@@ -49,6 +49,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_url(name: str, default: str) -> str:
+    """An http(s)://host[:port] address with no path, e.g. the site's own base URL."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigurationError(name, f"must be an http:// or https:// address, not {raw!r}.")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ConfigurationError(name, "has a port that is not a number.") from None
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise ConfigurationError(name, f"must be only scheme://host[:port], not {raw!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def database_config(name: str, sqlite_path: str) -> dict:
     """SQLite in the project folder when the variable is unset; otherwise PostgreSQL."""
     import dj_database_url

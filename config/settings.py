@@ -17,6 +17,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -186,6 +188,10 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Casebook <casebook@localhost>")
+
+# The address people reach Casebook at, for links in e-mails sent outside a request (the
+# notifications); pages build their own links from the request instead.
+CASEBOOK_SITE_URL = env_url("CASEBOOK_SITE_URL", "http://localhost:8000")
 
 # Celery. Without a broker every task runs eagerly in the calling process (and raises its
 # errors there), which keeps `make run` and `make test` working with nothing installed.

@@ -17,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("accounts.urls")),
     path("log/", include("complaints.urls")),
     path("analysis/", include("analytics.urls")),
     path("portfolio/", include("portfolio.urls")),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.env import ConfigurationError, broker_url, database_config
+from config.env import ConfigurationError, broker_url, database_config, env_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +61,30 @@ def test_a_malformed_broker_url_is_refused_naming_the_variable(monkeypatch, valu
     monkeypatch.setenv("CELERY_BROKER_URL", value)
     with pytest.raises(ConfigurationError, match=r"^Configuration error: CELERY_BROKER_URL "):
         broker_url("CELERY_BROKER_URL")
+
+
+def test_the_site_url_defaults_and_drops_a_trailing_slash(monkeypatch):
+    monkeypatch.delenv("CASEBOOK_SITE_URL", raising=False)
+    assert env_url("CASEBOOK_SITE_URL", "http://localhost:8000") == "http://localhost:8000"
+    monkeypatch.setenv("CASEBOOK_SITE_URL", "https://casebook.example.org:8443/")
+    assert env_url("CASEBOOK_SITE_URL", "unused") == "https://casebook.example.org:8443"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("casebook.example.org", "must be an http:// or https://"),
+        ("ftp://casebook.example.org", "must be an http:// or https://"),
+        ("https://casebook.example.org:port", "port that is not a number"),
+        ("https://casebook.example.org/casebook", "must be only scheme://host[:port]"),
+    ],
+)
+def test_a_malformed_site_url_is_refused_naming_the_variable(monkeypatch, value, expected):
+    monkeypatch.setenv("CASEBOOK_SITE_URL", value)
+    with pytest.raises(ConfigurationError) as excinfo:
+        env_url("CASEBOOK_SITE_URL", "unused")
+    assert str(excinfo.value).startswith("Configuration error: CASEBOOK_SITE_URL ")
+    assert expected in str(excinfo.value)
 
 
 def test_celery_runs_jobs_eagerly_without_a_broker_and_on_redis_with_one(settings):
