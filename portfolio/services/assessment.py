@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from portfolio.models import EvidenceItem, Outcome, OutcomeDecision
+from portfolio.services.notices import evidence_decided_notify
 from portfolio.services.signing import locked_check
 
 
@@ -55,7 +56,7 @@ def evidence_assess(*, item: EvidenceItem, by: User, decisions: list[Decision]) 
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    OutcomeDecision.objects.bulk_create(
+    recorded = OutcomeDecision.objects.bulk_create(
         OutcomeDecision(
             evidence=item,
             outcome=d.outcome,
@@ -70,4 +71,5 @@ def evidence_assess(*, item: EvidenceItem, by: User, decisions: list[Decision]) 
     item.status = EvidenceItem.Status.REFERRED_BACK if referred else EvidenceItem.Status.ASSESSED
     item._history_user = by
     item.save(update_fields=["status", "updated_at"])
+    evidence_decided_notify(item=item, decisions=recorded)
     return item

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from complaints.models import PreventiveAction, Problem
 from portfolio.models import Enrolment, EvidenceItem, EvidenceType
+from portfolio.services.notices import evidence_submitted_notify
 
 # The engine's repeated-problem candidates, reached through the relation so that portfolio
 # does not import analytics.
@@ -235,8 +236,10 @@ def evidence_submit(*, item: EvidenceItem, by: User) -> EvidenceItem:
         raise ValidationError(f"EI {item.ei} has no statement yet: fill in its STAR parts.")
     if not item.is_star and not item.narrative.strip():
         raise ValidationError(f"EI {item.ei} has no narrative yet: describe the evidence.")
+    resubmitted = item.status == EvidenceItem.Status.REFERRED_BACK
     item.status = EvidenceItem.Status.SUBMITTED
     item.submitted_at = timezone.now()
     item._history_user = by
     item.save(update_fields=["status", "submitted_at", "updated_at"])
+    evidence_submitted_notify(item=item, resubmitted=resubmitted)
     return item

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from portfolio.models import EvidenceItem, WitnessRequest, WitnessStatement
+from portfolio.services.notices import witness_written_notify
 
 WITNESS_TESTIMONY = "WT"
 TOKEN_SALT = "portfolio.witness-request"  # noqa: S105 - a namespace, not a secret
@@ -299,7 +300,7 @@ def witness_statement_write(
     # Saved again through the model so the history shows when the request was answered.
     request.status = WitnessRequest.Status.WRITTEN
     request.save(update_fields=["status"])
-    return WitnessStatement.objects.create(
+    statement = WitnessStatement.objects.create(
         request=request,
         evidence=request.evidence,
         text=text.strip(),
@@ -308,3 +309,5 @@ def witness_statement_write(
         confirmed=True,
         written_at=now,
     )
+    witness_written_notify(statement=statement)
+    return statement

@@ -1,0 +1,82 @@
+"""What the portfolio tells people when evidence moves on. Each function is called by the
+service whose event it reports, inside that service's transaction, so a refused or
+rolled-back action notifies nobody; e-mails go out only after the commit (accounts.notify)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from accounts.models import Notification
+from accounts.services import notify
+from portfolio.models import EvidenceItem, OutcomeDecision, WitnessStatement
+
+
+def evidence_submitted_notify(*, item: EvidenceItem, resubmitted: bool) -> Notification:
+    """Tell the learner's assessor that evidence waits for their decisions."""
+    enrolment = item.enrolment
+    if resubmitted:
+        verb, what = "resubmitted", f"{item.evidence_type.name} evidence changed after feedback"
+    else:
+        verb, what = "submitted", f"{item.evidence_type.name} evidence"
+    return notify(
+        recipient=enrolment.assessor,
+        kind=Notification.Kind.EVIDENCE_SUBMITTED,
+        title=f"{enrolment.learner.display_name} {verb} EI {item.ei}: {item.title}",
+        body=f"{what}, waiting for your decision on each outcome it claims.",
+        url=reverse("portfolio:evidence-assess", args=[item.pk]),
+    )
+
+
+def evidence_decided_notify(
+    *, item: EvidenceItem, decisions: list[OutcomeDecision]
+) -> Notification:
+    """Tell the learner what their assessor decided: assessed when every outcome is
+    competent, otherwise referred back with what is still needed."""
+    enrolment = item.enrolment
+    decisions = sorted(decisions, key=lambda d: d.outcome.order)
+    not_yet = [d for d in decisions if d.verdict == OutcomeDecision.Verdict.NOT_YET]
+    assessor = enrolment.assessor.display_name
+    if not_yet:
+        feedback = "\n".join(f"{d.outcome.code}: {d.feedback}" for d in not_yet)
+        return notify(
+            recipient=enrolment.learner,
+            kind=Notification.Kind.EVIDENCE_REFERRED_BACK,
+            title=f"EI {item.ei} is referred back: {item.title}",
+            body=(
+                f"{assessor} needs more before deciding competent on "
+                f"{_outcomes(not_yet)}:\n\n{feedback}\n\n"
+                "Change the evidence, then submit it again."
+            ),
+            url=item.get_absolute_url(),
+        )
+    return notify(
+        recipient=enrolment.learner,
+        kind=Notification.Kind.EVIDENCE_ASSESSED,
+        title=f"EI {item.ei} is assessed: {item.title}",
+        body=f"{assessor} decided competent on {_outcomes(decisions)}.",
+        url=item.get_absolute_url(),
+    )
+
+
+def witness_written_notify(*, statement: WitnessStatement) -> Notification:
+    """Tell the learner a witness answered their request. The statement itself stays in
+    Casebook: it is not copied into the e-mail."""
+    item = statement.evidence
+    return notify(
+        recipient=item.enrolment.learner,
+        kind=Notification.Kind.WITNESS_WRITTEN,
+        title=f"{statement.witness_name} wrote a witness statement for EI {item.ei}",
+        body=(
+            f"{statement.witness_name} ({statement.witness_role}) answered your request on "
+            f"EI {item.ei}: {item.title}. Read it on the evidence page."
+        ),
+        url=item.get_absolute_url(),
+    )
+
+
+def _outcomes(decisions: list[OutcomeDecision]) -> str:
+    codes = [d.outcome.code for d in decisions]
+    label = "outcome" if len(codes) == 1 else "outcomes"
+    if len(codes) > 1:
+        return f"{label} {', '.join(codes[:-1])} and {codes[-1]}"
+    return f"{label} {codes[0]}"
