@@ -82,14 +82,28 @@ def _caseload(enrolments, since=None) -> list[dict]:
 def assessor_home(request: HttpRequest) -> HttpResponse:
     _require_role(request, Role.ASSESSOR)
     enrolments = portfolio_selectors.enrolments_for_assessor(assessor=request.user)
-    return render(request, "home/assessor.html", {"caseload": _caseload(enrolments)})
+    return render(
+        request,
+        "home/assessor.html",
+        {
+            "caseload": _caseload(enrolments),
+            "referrals": portfolio_selectors.referral_count(assessor=request.user),
+        },
+    )
 
 
 @login_required
 def verifier_home(request: HttpRequest) -> HttpResponse:
     _require_role(request, Role.VERIFIER)
     enrolments = portfolio_selectors.enrolments_for_verifier(verifier=request.user)
-    return render(request, "home/verifier.html", {"caseload": _caseload(enrolments)})
+    return render(
+        request,
+        "home/verifier.html",
+        {
+            "caseload": _caseload(enrolments),
+            "awaiting_review": portfolio_selectors.sampling_awaiting_count(verifier=request.user),
+        },
+    )
 
 
 @login_required

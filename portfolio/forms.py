@@ -315,3 +315,86 @@ class KnowledgeFeedbackForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+# Internal verification ----------------------------------------------------------------------
+
+
+class SamplingRateForm(forms.Form):
+    rate = forms.IntegerField(
+        label="Sampling rate (%)",
+        min_value=1,
+        max_value=100,
+        help_text="The share of this assessor's signed assessments you sample, 1 to 100.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label="Why this rate",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: new to assessing this unit, so 100% for now.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class TargetedSampleForm(forms.Form):
+    """Add one signed assessment to the sample directly: chosen from those not yet sampled."""
+
+    evidence = forms.TypedChoiceField(label="Assessment", coerce=int)
+    reason = forms.CharField(
+        label="Why you are sampling it",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: a complaint, a new assessment method, an unusual decision.",
+    )
+
+    def __init__(self, *args, assessments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].choices = [("", "Choose an assessment")] + [
+            (
+                a.item.pk,
+                f"{a.item.enrolment.learner.display_name}, EI {a.item.ei}: {a.item.title}",
+            )
+            for a in assessments
+        ]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class VerificationReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Your decision",
+        choices=[
+            ("accept", "Accept the assessor's decisions"),
+            ("refer_back", "Refer back to the assessor"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comments = forms.CharField(
+        label="Comments",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="To the assessor. Needed to refer back: say what they should look at again.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class AssessorResponseForm(forms.Form):
+    text = forms.CharField(
+        label="Your response",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you did about the internal verifier's comments, or why your decisions "
+        "stand.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -61,6 +61,34 @@ urlpatterns = [
     path("learners/<int:pk>/signatures/", views.signature_list, name="signature-list"),
     path("signatures/<int:pk>/", views.signature_detail, name="signature-detail"),
     path("evidence/<int:pk>/unlock/", views.evidence_unlock, name="evidence-unlock"),
+    path("verification/", views.verification_home, name="verification"),
+    path(
+        "verification/centres/<int:centre_pk>/assessors/<int:assessor_pk>/rate/",
+        views.sampling_rate_set,
+        name="sampling-rate-set",
+    ),
+    path(
+        "verification/centres/<int:centre_pk>/assessors/<int:assessor_pk>/draw/",
+        views.sample_draw,
+        name="sample-draw",
+    ),
+    path(
+        "verification/centres/<int:centre_pk>/assessors/<int:assessor_pk>/add/",
+        views.sample_item_add,
+        name="sample-item-add",
+    ),
+    path("verification/sampled/<int:pk>/", views.sample_item_detail, name="sample-item"),
+    path(
+        "verification/sampled/<int:pk>/review/",
+        views.sample_item_review,
+        name="sample-item-review",
+    ),
+    path(
+        "verification/sampled/<int:pk>/respond/",
+        views.sample_item_respond,
+        name="sample-item-respond",
+    ),
+    path("referrals/", views.referrals, name="referrals"),
     path("witness/<str:token>/", views.witness_statement, name="witness-statement"),
     path(
         "drafts/from-problem/<int:problem_pk>/",

@@ -137,6 +137,10 @@ class SampleItem(models.Model):
     def is_reviewable(self) -> bool:
         return self.state in (self.State.AWAITING, self.State.RESPONDED)
 
+    @property
+    def latest_review(self) -> VerificationReview | None:
+        return self.reviews.select_related("verifier").order_by("-reviewed_at", "-pk").first()
+
 
 class VerificationReview(models.Model):
     """The IV's review of a sampled assessment, signed by them. Append-only: reviewing again

@@ -42,8 +42,26 @@ from portfolio.views.signatures import (
     signature_list,
     signatures_home,
 )
+from portfolio.views.verification import (
+    referrals,
+    sample_draw,
+    sample_item_add,
+    sample_item_detail,
+    sample_item_respond,
+    sample_item_review,
+    sampling_rate_set,
+    verification_home,
+)
 
 __all__ = [
+    "referrals",
+    "sample_draw",
+    "sample_item_add",
+    "sample_item_detail",
+    "sample_item_respond",
+    "sample_item_review",
+    "sampling_rate_set",
+    "verification_home",
     "attachment_add",
     "attachment_download",
     "attachment_remove",

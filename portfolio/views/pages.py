@@ -32,13 +32,15 @@ def portfolio_for_enrolment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _portfolio_page(request: HttpRequest, enrolment: Enrolment, *, is_owner: bool):
+    rows = selectors.evidence_rows(enrolment=enrolment)
     return render(
         request,
         "portfolio/portfolio.html",
         {
             "enrolment": enrolment,
-            "rows": selectors.evidence_rows(enrolment=enrolment),
+            "rows": rows,
             "is_owner": is_owner,
+            "sampled_ids": selectors.evidence_sampled_ids(evidence_ids=[r.item.pk for r in rows]),
         },
     )
 
