@@ -56,6 +56,11 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/assess/", views.evidence_assess, name="evidence-assess"),
     path("decisions/<int:pk>/sign/", views.decision_sign, name="decision-sign"),
+    path(
+        "evidence/<int:pk>/sign-outcomes/",
+        views.decisions_sign_all,
+        name="decisions-sign-all",
+    ),
     path("confirm-password/", views.reauth, name="reauth"),
     path("signatures/", views.signatures_home, name="signatures"),
     path("learners/<int:pk>/signatures/", views.signature_list, name="signature-list"),

@@ -21,6 +21,7 @@ from portfolio.services.records import (
 from portfolio.services.signing import (
     ReauthRequired,
     decision_sign,
+    decisions_sign_all,
     evidence_unlock,
     reauth_at,
     reauth_confirm,
@@ -56,6 +57,7 @@ __all__ = [
     "LinkRefused",
     "ReauthRequired",
     "decision_sign",
+    "decisions_sign_all",
     "element_record_countersign",
     "element_record_sign",
     "knowledge_record_feedback_save",

@@ -335,6 +335,33 @@ def decision_sign(
     )
 
 
+@transaction.atomic
+def decisions_sign_all(
+    *, item: EvidenceItem, by: User, reauthenticated_at: datetime.datetime | None
+) -> list[Signature]:
+    """Sign and date, one signature each, every outcome on the item whose current decision
+    is competent and not signed yet: what an assessor does after a review, in one step."""
+    if not reauth_is_fresh(at=reauthenticated_at):
+        raise ReauthRequired(
+            "Confirm your password to sign: it is asked again before each sitting."
+        )
+    current: dict[int, OutcomeDecision] = {}
+    for decision in OutcomeDecision.objects.filter(evidence=item).order_by("decided_at", "pk"):
+        current[decision.outcome_id] = decision
+    signed = set(
+        Signature.objects.filter(
+            subject_type=ContentType.objects.get_for_model(OutcomeDecision),
+            subject_id__in=[d.pk for d in current.values()],
+            voided_at__isnull=True,
+        ).values_list("subject_id", flat=True)
+    )
+    todo = [d for d in current.values() if d.is_competent and d.pk not in signed]
+    if not todo:
+        raise ValidationError(f"EI {item.ei} has no competent outcome left to sign.")
+    todo.sort(key=lambda d: d.outcome.order)
+    return [decision_sign(decision=d, by=by, reauthenticated_at=reauthenticated_at) for d in todo]
+
+
 # Verifying ----------------------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ from portfolio.views.records import (
 )
 from portfolio.views.signatures import (
     decision_sign,
+    decisions_sign_all,
     evidence_assess,
     evidence_unlock,
     reauth,
@@ -68,6 +69,7 @@ __all__ = [
     "coverage_for_enrolment",
     "coverage_home",
     "decision_sign",
+    "decisions_sign_all",
     "draft_from_problem",
     "element_record_countersign",
     "element_record_sign",

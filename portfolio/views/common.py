@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from collections.abc import Callable
+from urllib.parse import urlencode
 
-from portfolio import files, selectors
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from portfolio import files, selectors, services
 from portfolio.forms import (
     AttachmentForm,
 )
@@ -52,3 +58,33 @@ def files_and_witnesses(item: EvidenceItem, *, is_owner: bool) -> dict:
         "is_witness_type": is_witness_type,
         "can_request_witness": can_change and is_witness_type,
     }
+
+
+def sign_and_return(
+    request: HttpRequest, sign: Callable[..., object], *, back: str, done: Callable[[object], str]
+) -> HttpResponse:
+    """Call a signing service and go back to the page it was asked from.
+
+    A signing form carries a password field while the password is not fresh: the password
+    sent with it is checked here first, so signing is one step. Without one (or when it has
+    gone stale since the page was drawn), the signer is sent to confirm it, then back.
+    """
+    password = request.POST.get("password", "")
+    try:
+        if password and not services.reauth_confirm(
+            user=request.user, password=password, session=request.session
+        ):
+            raise ValidationError("That is not your password: nothing was signed. Try again.")
+        result = sign(reauthenticated_at=services.reauth_at(session=request.session))
+    except services.ReauthRequired:
+        messages.warning(
+            request,
+            "Signing asks for your password again (it counts for five minutes). Confirm it, "
+            "then sign.",
+        )
+        return redirect(f"{reverse('portfolio:reauth')}?{urlencode({'next': back})}")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done(result))
+    return redirect(back)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 from portfolio import selectors, services
 from portfolio.forms import ElementRecordForm, KnowledgeFeedbackForm
 from portfolio.models import Enrolment
+from portfolio.views.common import sign_and_return
 
 # Element and knowledge records --------------------------------------------------------------
 
@@ -56,22 +55,12 @@ def _records_page(
 
 
 def _sign(request: HttpRequest, enrolment: Enrolment, sign, done: str) -> HttpResponse:
-    """Call a signing service; ask for the password first if it is not fresh."""
-    back = reverse("portfolio:enrolment-records", args=[enrolment.pk])
-    try:
-        sign(reauthenticated_at=services.reauth_at(session=request.session))
-    except services.ReauthRequired:
-        messages.warning(
-            request,
-            "Signing asks for your password again (it counts for five minutes). Confirm it, "
-            "then sign.",
-        )
-        return redirect(f"{reverse('portfolio:reauth')}?{urlencode({'next': back})}")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect(back)
+    return sign_and_return(
+        request,
+        sign,
+        back=reverse("portfolio:enrolment-records", args=[enrolment.pk]),
+        done=lambda _: done,
+    )
 
 
 @login_required

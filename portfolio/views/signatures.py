@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +19,7 @@ from portfolio.forms import (
     UnlockForm,
 )
 from portfolio.models import EvidenceItem
-from portfolio.views.common import add_errors
+from portfolio.views.common import add_errors, sign_and_return
 
 # Assessment and signatures --------------------------------------------------------------------
 
@@ -50,7 +48,7 @@ def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(
-                    request, f"EI {item.ei} is assessed. Sign each outcome below to date it."
+                    request, f"EI {item.ei} is assessed. Sign and date the outcomes below."
                 )
             return redirect("portfolio:evidence-assess", pk=item.pk)
     return render(
@@ -62,6 +60,14 @@ def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_decide": can_decide,
             "has_decisions": any(r.current for r in rows),
+            "to_sign": [
+                r.outcome.code
+                for r in rows
+                if item.status == EvidenceItem.Status.ASSESSED
+                and r.current
+                and r.current.is_competent
+                and not r.signature
+            ],
             "reauth_fresh": services.reauth_is_fresh(
                 at=services.reauth_at(session=request.session)
             ),
@@ -74,29 +80,31 @@ def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decision_sign(request: HttpRequest, pk: int) -> HttpResponse:
     decision = selectors.decision_for_assessor(user=request.user, pk=pk)
-    back = reverse("portfolio:evidence-assess", args=[decision.evidence_id])
-    try:
-        signature = services.decision_sign(
-            decision=decision,
-            by=request.user,
-            reauthenticated_at=services.reauth_at(session=request.session),
-        )
-    except services.ReauthRequired:
-        messages.warning(
-            request,
-            "Signing asks for your password again (it counts for five minutes). Confirm it, "
-            "then sign.",
-        )
-        return redirect(f"{reverse('portfolio:reauth')}?{urlencode({'next': back})}")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
+    return sign_and_return(
+        request,
+        lambda **kw: services.decision_sign(decision=decision, by=request.user, **kw),
+        back=reverse("portfolio:evidence-assess", args=[decision.evidence_id]),
+        done=lambda signature: (
             f"Outcome {decision.outcome.code} is signed and dated "
-            f"{signature.signed_at:%d %b %Y}. EI {decision.evidence.ei} is locked.",
-        )
-    return redirect(back)
+            f"{signature.signed_at:%d %b %Y}. EI {decision.evidence.ei} is locked."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def decisions_sign_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign and date every competent outcome on the item not yet signed, each separately."""
+    item = selectors.evidence_for_assessor(user=request.user, pk=pk)
+    return sign_and_return(
+        request,
+        lambda **kw: services.decisions_sign_all(item=item, by=request.user, **kw),
+        back=reverse("portfolio:evidence-assess", args=[item.pk]),
+        done=lambda signatures: (
+            f"{len(signatures)} outcome{'s' * (len(signatures) != 1)} signed and dated: "
+            f"EI {item.ei} is locked."
+        ),
+    )
 
 
 @login_required

@@ -172,6 +172,70 @@ def test_with_the_password_confirmed_the_assessor_signs_and_the_evidence_locks(
     assert EvidenceItem.objects.get(pk=assessed.pk).is_locked
 
 
+def sign_all_url(item):
+    return reverse("portfolio:decisions-sign-all", args=[item.pk])
+
+
+def test_the_page_offers_to_sign_every_competent_outcome_with_the_password_in_one_step(
+    client, assessor, assessed
+):
+    assessor.set_password("their-password")
+    assessor.save()
+    client.force_login(assessor)
+    page = client.get(assess_url(assessed)).content.decode()
+    assert sign_all_url(assessed) in page
+    assert "Competence is demonstrated in 1.1, 1.2" in page
+    assert "Your password, to sign" in page
+    response = client.post(sign_all_url(assessed), {"password": "their-password"}, follow=True)
+    page = response.content.decode()
+    assert "2 outcomes signed and dated: EI 1 is locked." in page
+    assert sign_all_url(assessed) not in page
+    assert "Your password, to sign" not in page  # fresh for five minutes now
+    assert sorted(Signature.objects.values_list("statement", flat=True)) == [
+        "I confirm the candidate has demonstrated competence in outcome 1.1 through EI 1.",
+        "I confirm the candidate has demonstrated competence in outcome 1.2 through EI 1.",
+    ]
+    assert EvidenceItem.objects.get(pk=assessed.pk).is_locked
+
+
+def test_a_wrong_password_with_a_signing_form_signs_nothing(client, assessor, assessed):
+    assessor.set_password("their-password")
+    assessor.save()
+    client.force_login(assessor)
+    response = client.post(sign_all_url(assessed), {"password": "guess"}, follow=True)
+    assert "That is not your password: nothing was signed." in response.content.decode()
+    assert not Signature.objects.exists()
+    assert not EvidenceItem.objects.get(pk=assessed.pk).is_locked
+
+
+def test_signing_all_signs_only_what_is_left(client, password_confirmed, assessor, signature):
+    password_confirmed(assessor)
+    response = client.post(sign_all_url(signature.subject.evidence), follow=True)
+    assert "1 outcome signed and dated" in response.content.decode()
+    assert Signature.objects.count() == 2
+    response = client.post(sign_all_url(signature.subject.evidence), follow=True)
+    assert "has no competent outcome left to sign" in response.content.decode()
+    assert Signature.objects.count() == 2
+
+
+@pytest.mark.parametrize("who", OUTSIDERS_OF_ASSESSING)
+def test_only_the_learners_assessor_signs_all_outcomes(client, persona, assessed, who):
+    client.force_login(persona(who))
+    assert client.post(sign_all_url(assessed)).status_code == 404
+    assert not Signature.objects.exists()
+
+
+def test_a_not_yet_outcome_is_not_signed_with_the_rest(
+    client, password_confirmed, assessor, submitted
+):
+    password_confirmed(assessor)
+    client.post(assess_url(submitted), decide_post(submitted, **{"1_2": ("not_yet", "More.")}))
+    assert sign_all_url(submitted) not in client.get(assess_url(submitted)).content.decode()
+    response = client.post(sign_all_url(submitted), follow=True)
+    assert "not signable" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
 @pytest.mark.parametrize("who", OUTSIDERS_OF_ASSESSING)
 def test_only_the_learners_assessor_signs_their_outcomes(
     client, persona, password_confirmed, assessed, who

@@ -313,7 +313,9 @@ def test_only_the_assessor_writes_the_knowledge_feedback(
     client.force_login(persona(who))
     url = reverse("portfolio:knowledge-record-feedback", args=[enrolment.pk])
     assert "Only the learner's assessor" in said(client.post(url, {"feedback": "Mine now."}))
-    assert KnowledgeRecord.objects.get(enrolment=enrolment).feedback == "Sound knowledge of the law."
+    assert (
+        KnowledgeRecord.objects.get(enrolment=enrolment).feedback == "Sound knowledge of the law."
+    )
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
