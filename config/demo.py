@@ -75,7 +75,9 @@ def demo_seed(*, today: datetime.date | None = None, days: int = DEMO_DAYS) -> D
             today=today or timezone.localdate(),
             days=days,
         )
-    evidence = demo_portfolio(learner=people["learner"], assessor=people["assessor"])
+    evidence = demo_portfolio(
+        learner=people["learner"], assessor=people["assessor"], verifier=people["verifier"]
+    )
     analysed = False
     if stored.problems or not AnalysisRun.objects.filter(centre=centre).exists():
         # The dashboard shows the engine's findings from the first page view.

@@ -163,7 +163,13 @@ def test_the_demo_learners_portfolio_has_evidence_in_each_state(demo):
     from portfolio.services import signature_verify
 
     items = EvidenceItem.objects.filter(enrolment__learner__username="learner").order_by("ei")
-    assert [item.status for item in items] == ["draft", "submitted", "referred_back", "assessed"]
+    assert [item.status for item in items] == [
+        "draft",
+        "submitted",
+        "referred_back",
+        "assessed",
+        "assessed",
+    ]
     referred = items[2]
     assert referred.decisions.filter(verdict="not_yet").exclude(feedback="").exists()
     signed = items[3]
@@ -172,3 +178,69 @@ def test_the_demo_learners_portfolio_has_evidence_in_each_state(demo):
     assert signatures.exists()
     assert all(signature_verify(signature=s).is_valid for s in signatures)
     assert demo_seed(days=60).evidence_created == 0  # seeding again adds none
+
+
+def test_the_demo_has_an_element_record_countersigned_by_the_candidate(demo):
+    from portfolio.models import ElementRecord
+    from portfolio.selectors import live_signatures
+
+    record = ElementRecord.objects.get(enrolment__learner__username="learner")
+    assert record.element.number == 1
+    assert record.is_locked
+    roles = sorted(s.role for s in live_signatures(record))
+    assert roles == ["assessor", "learner"]
+    observation = record.enrolment.evidence_items.get(ei=5)
+    assert observation.evidence_type.code == "O"
+    assert observation.locked_at is not None
+    assert sorted(observation.decisions.values_list("outcome__code", flat=True)) == [
+        f"1.{n}" for n in range(1, 8)
+    ]
+
+
+def test_the_demo_verifier_has_sampled_and_accepted_a_signed_assessment(demo):
+    from portfolio.models import Sample, SampleItem, Signature, VerificationReview
+    from portfolio.services import signature_verify
+
+    sample = Sample.objects.get(verifier__username="verifier")
+    assert (sample.assessor.username, sample.rate, sample.population_size) == ("assessor", 25, 2)
+    item = sample.items.get()
+    assert item.state == SampleItem.State.ACCEPTED
+    assert item.evidence.enrolment.learner.username == "learner"
+    review = VerificationReview.objects.get(sample_item=item)
+    signature = Signature.objects.get(role="verifier", subject_id=review.pk)
+    assert signature_verify(signature=signature).is_valid
+
+
+def test_seeding_the_demo_again_adds_no_records_samples_or_reviews(demo):
+    from portfolio.models import (
+        ElementRecord,
+        EvidenceItem,
+        Sample,
+        SampleItem,
+        Signature,
+        VerificationReview,
+    )
+
+    models = (EvidenceItem, ElementRecord, Sample, SampleItem, VerificationReview, Signature)
+    before = [m.objects.count() for m in models]
+    demo_seed(days=60)
+    assert [m.objects.count() for m in models] == before
+
+
+def test_a_demo_seeded_before_the_records_and_sampling_gains_them(db, settings, monkeypatch):
+    """A demo database from before element records and sampling existed gets them on the
+    next `make run`, keeping the evidence it has."""
+    from config import demo_portfolio
+    from portfolio.models import ElementRecord, EvidenceItem, Sample
+
+    settings.CASEBOOK_DEMO = True
+    with monkeypatch.context() as patched:
+        patched.setattr(demo_portfolio, "_demo_element_record", lambda **kw: 0)
+        patched.setattr(demo_portfolio, "_demo_sample", lambda **kw: None)
+        demo_seed(days=60)
+    assert EvidenceItem.objects.count() == 4
+    assert not ElementRecord.objects.exists()
+    assert demo_seed(days=60).evidence_created == 1
+    assert EvidenceItem.objects.count() == 5
+    assert ElementRecord.objects.count() == 1
+    assert Sample.objects.count() == 1

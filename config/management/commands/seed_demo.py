@@ -20,8 +20,10 @@ class Command(BaseCommand):
         )
         if summary.evidence_created:
             self.stdout.write(
-                f"The demo learner's portfolio has {summary.evidence_created} evidence items: "
-                "a draft, a submitted one, one referred back and one signed by the assessor."
+                f"The demo learner's portfolio gained {summary.evidence_created} evidence "
+                "item(s): a draft, a submitted one, one referred back, one signed by the "
+                "assessor, and an observation whose element record is countersigned; the "
+                "internal verifier has sampled and accepted one signed assessment."
             )
         if summary.analysed:
             self.stdout.write("The analytics engine has analysed the demo log.")
