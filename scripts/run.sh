@@ -5,6 +5,8 @@
 set -eu
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
+# Links in notification e-mails point at this server unless a real address was configured.
+export CASEBOOK_SITE_URL="${CASEBOOK_SITE_URL:-http://127.0.0.1:$PORT}"
 
 "$BIN/python" manage.py migrate --noinput
 "$BIN/python" manage.py load_standard portfolio/data/units/f6.yaml

@@ -37,7 +37,9 @@ def evidence_decided_notify(
     not_yet = [d for d in decisions if d.verdict == OutcomeDecision.Verdict.NOT_YET]
     assessor = enrolment.assessor.display_name
     if not_yet:
-        feedback = "\n".join(f"{d.outcome.code}: {d.feedback}" for d in not_yet)
+        feedback = "\n".join(
+            f"{_codes(codes)}: {text}" for text, codes in _by_feedback(not_yet).items()
+        )
         return notify(
             recipient=enrolment.learner,
             kind=Notification.Kind.EVIDENCE_REFERRED_BACK,
@@ -74,9 +76,19 @@ def witness_written_notify(*, statement: WitnessStatement) -> Notification:
     )
 
 
+def _by_feedback(decisions: list[OutcomeDecision]) -> dict[str, list[str]]:
+    """Outcome codes by feedback text, in outcome order: an assessor often gives several
+    outcomes the same feedback, which the learner should read once."""
+    grouped: dict[str, list[str]] = {}
+    for decision in decisions:
+        grouped.setdefault(decision.feedback, []).append(decision.outcome.code)
+    return grouped
+
+
+def _codes(codes: list[str]) -> str:
+    return f"{', '.join(codes[:-1])} and {codes[-1]}" if len(codes) > 1 else codes[0]
+
+
 def _outcomes(decisions: list[OutcomeDecision]) -> str:
     codes = [d.outcome.code for d in decisions]
-    label = "outcome" if len(codes) == 1 else "outcomes"
-    if len(codes) > 1:
-        return f"{label} {', '.join(codes[:-1])} and {codes[-1]}"
-    return f"{label} {codes[0]}"
+    return f"{'outcome' if len(codes) == 1 else 'outcomes'} {_codes(codes)}"

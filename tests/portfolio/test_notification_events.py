@@ -188,6 +188,15 @@ def test_a_not_yet_notifies_the_learner_that_it_is_referred_back_with_the_feedba
     assert "1.2: Say how you checked the bill." in message.body
 
 
+def test_the_same_feedback_on_several_outcomes_is_given_once(everyone, submitted):
+    since = last_pk()
+    decide(submitted, {"1.1": ("not_yet", "Say how."), "1.2": ("not_yet", "Say how.")})
+    body = Notification.objects.get(pk__gt=since).body
+    assert "on outcomes 1.1 and 1.2:" in body
+    assert body.count("Say how.") == 1
+    assert "1.1 and 1.2: Say how." in body
+
+
 def test_refused_decisions_notify_nobody(everyone, submitted):
     since = last_pk()
     with pytest.raises(ValidationError):
