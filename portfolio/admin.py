@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from accounts.admin import CentreScopedAdmin
 from portfolio.models import (
+    AssessorResponse,
     Attachment,
     Element,
     ElementRecord,
@@ -15,8 +16,12 @@ from portfolio.models import (
     Outcome,
     OutcomeDecision,
     RangeItem,
+    Sample,
+    SampleItem,
+    SamplingRate,
     Signature,
     Unit,
+    VerificationReview,
     WitnessRequest,
     WitnessStatement,
 )
@@ -180,3 +185,43 @@ class KnowledgeRecordAdmin(ReadOnlyEvidenceAdmin):
     centre_lookup = "enrolment__centre"
     list_display = ("enrolment", "locked_at", "updated_at")
     list_select_related = ("enrolment__learner",)
+
+
+@admin.register(SamplingRate)
+class SamplingRateAdmin(ReadOnlyEvidenceAdmin):
+    """Internal verification is recorded through the IV's and assessor's pages, where
+    its rules apply; the admin only reads it."""
+
+    centre_lookup = "centre"
+    list_display = ("assessor", "verifier", "centre", "rate", "set_by", "set_at")
+    list_select_related = ("assessor", "verifier", "centre", "set_by")
+
+
+@admin.register(Sample)
+class SampleAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "centre"
+    list_display = ("drawn_at", "assessor", "verifier", "rate", "population_size", "seed")
+    list_select_related = ("assessor", "verifier")
+
+
+@admin.register(SampleItem)
+class SampleItemAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "evidence__enrolment__centre"
+    list_display = ("evidence", "assessor", "verifier", "state", "added_at")
+    list_filter = ("state",)
+    list_select_related = ("evidence", "assessor", "verifier")
+
+
+@admin.register(VerificationReview)
+class VerificationReviewAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "sample_item__evidence__enrolment__centre"
+    list_display = ("sample_item", "verdict", "verifier", "reviewed_at")
+    list_filter = ("verdict",)
+    list_select_related = ("sample_item__evidence", "verifier")
+
+
+@admin.register(AssessorResponse)
+class AssessorResponseAdmin(ReadOnlyEvidenceAdmin):
+    centre_lookup = "sample_item__evidence__enrolment__centre"
+    list_display = ("sample_item", "responded_by", "responded_at")
+    list_select_related = ("sample_item__evidence", "responded_by")

@@ -435,3 +435,17 @@ def test_responded_referral_then_accepted_leaves_the_referrals_list(client, refe
     content = client.get(reverse("portfolio:referrals")).content.decode()
     assert "Nothing is referred back to you" in content
     assert "Accepted" in content
+
+
+# The admin ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["samplingrate", "sample", "sampleitem", "verificationreview", "assessorresponse"]
+)
+def test_internal_verification_is_readable_not_writable_in_the_admin(
+    client, referred, centre_admin, name
+):
+    client.force_login(centre_admin)
+    assert client.get(reverse(f"admin:portfolio_{name}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:portfolio_{name}_add")).status_code == 403
