@@ -166,7 +166,7 @@ def _detail_page(
 ) -> HttpResponse:
     evidence = item.evidence
     user = request.user
-    is_verifier = user.pk == evidence.enrolment.verifier_id and user.pk == item.verifier_id
+    is_verifier = user.pk == evidence.enrolment.verifier_id
     return render(
         request,
         "portfolio/verification/sample_item.html",

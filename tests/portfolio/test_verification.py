@@ -409,6 +409,16 @@ def test_only_the_learners_iv_reviews(sampled, assessor, learner, other_verifier
             review(sampled, someone)
 
 
+def test_when_the_learners_iv_changes_the_new_iv_reviews_what_was_sampled(
+    sampled, verifier, other_verifier, enrolment
+):
+    Enrolment.objects.filter(pk=enrolment.pk).update(verifier=other_verifier)
+    with pytest.raises(ValidationError, match="Only the learner's internal verifier"):
+        review(sampled, verifier)
+    review(sampled, other_verifier)
+    assert VerificationReview.objects.get().verifier == other_verifier
+
+
 def test_an_accepted_assessment_is_not_reviewed_twice(sampled, verifier):
     review(sampled, verifier)
     with pytest.raises(ValidationError, match="is accepted: there is nothing to review"):
