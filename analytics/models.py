@@ -95,6 +95,10 @@ class AnalysisRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(
+        default=0, help_text="Per cent done, while a full pass runs."
+    )
+    step = models.CharField(max_length=80, blank=True, help_text="What the run is doing now.")
     counts = models.JSONField(default=dict, blank=True, help_text="What the run found or wrote.")
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per step.")
     error = models.TextField(blank=True)
@@ -287,6 +291,12 @@ class Effectiveness(models.Model):
     dispersion = models.FloatField(default=1)
     verdict = models.CharField(max_length=20)
     summary = models.TextField()
+    weekly = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The target's weekly counts from the start of the before window: "
+        "{start, days, count, phase} each (engine.effectiveness.weekly_profile).",
+    )
 
     class Meta:
         verbose_name_plural = "effectiveness results"
@@ -314,3 +324,53 @@ class ParetoTable(models.Model):
 
     def __str__(self) -> str:
         return f"Pareto of {self.dimension} for {self.centre}"
+
+
+class ServiceWeek(models.Model):
+    """First responses and resolutions within target, for the problems received in one local
+    week, per type of problem (``category == ""``: all types). Written by the full pass."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday.")
+    category = models.CharField(max_length=30, blank=True)
+    received = models.PositiveIntegerField(default=0)
+    response_measured = models.PositiveIntegerField(
+        default=0, help_text="Answered, or past the first-response due time without."
+    )
+    response_on_time = models.PositiveIntegerField(default=0)
+    resolution_measured = models.PositiveIntegerField(
+        default=0, help_text="Resolved, or past the resolution due time without."
+    )
+    resolution_on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "category", "week"], name="service_week_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Service levels for {self.category or 'all types'}, week of {self.week}"
+
+
+class SatisfactionWeek(models.Model):
+    """Satisfaction scores the customers gave in one local week, per type of problem
+    (``category == ""``: all types). Written by the full pass."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday.")
+    category = models.CharField(max_length=30, blank=True)
+    scores = models.JSONField(default=list, help_text="How many gave 1, 2, 3, 4 and 5.")
+    count = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0, help_text="Sum of the scores.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "category", "week"], name="satisfaction_week_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Satisfaction for {self.category or 'all types'}, week of {self.week}"

@@ -24,7 +24,7 @@ from analytics.models import (
     SeriesCount,
     Signal,
 )
-from complaints.models import Problem
+from complaints.models import Action, Problem
 
 # Everything any step of a full pass reads. Text is the bulk of the bytes; a caller that does
 # not group leaves "description" out.
@@ -39,7 +39,16 @@ FRAME_COLUMNS = (
     "learner_id",
     "description",
 )
-CATEGORICAL = ("category", "product", "channel", "identified_by", "root_cause_category")
+CATEGORICAL = (
+    "category",
+    "product",
+    "channel",
+    "identified_by",
+    "root_cause_category",
+    "status",
+)
+# Instants, read as UTC datetimes (NaT where unset).
+TIMES = ("received_at", "acknowledged_at", "first_response_due", "resolved_at", "resolution_due")
 
 
 def problem_frame(
@@ -72,15 +81,15 @@ def problem_frame(
         frame = pd.DataFrame.from_records(
             list(queryset.order_by().values_list(*columns)), columns=list(columns)
         )
-        if "received_at" in frame:
-            frame["received_at"] = pd.to_datetime(frame["received_at"], utc=True)
+        for column in TIMES:
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], utc=True)
     return _typed(frame, columns)
 
 
 def _frame_by_copy(queryset: QuerySet, columns: Sequence[str]) -> pd.DataFrame:
     selected = [
-        "(extract(epoch from received_at) * 1000000)::bigint" if c == "received_at" else c
-        for c in columns
+        f"(extract(epoch from {c}) * 1000000)::bigint" if c in TIMES else c for c in columns
     ]
     inner = queryset.order_by().values_list("id")
     sql, params = inner.query.sql_with_params()
@@ -95,11 +104,13 @@ def _frame_by_copy(queryset: QuerySet, columns: Sequence[str]) -> pd.DataFrame:
         names=list(columns),
         header=None,
         keep_default_na=False,
-        na_values={"learner_id": [""]},
+        na_values={c: [""] for c in ("learner_id", *TIMES) if c in columns},
         dtype={c: "string" for c in ("description",) if c in columns},
     )
-    if "received_at" in frame:
-        frame["received_at"] = pd.to_datetime(frame["received_at"], unit="us", utc=True)
+    for column in TIMES:
+        if column in frame:
+            # Integers (or floats, where some are empty) of epoch microseconds.
+            frame[column] = pd.to_datetime(frame[column], unit="us", utc=True)
     return frame
 
 
@@ -111,8 +122,23 @@ def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
             frame[column] = frame[column].fillna("").astype(str)
         elif column in ("id", "learner_id"):
             frame[column] = frame[column].astype(np.int64)
-    if "received_at" in frame and frame.empty:
-        frame["received_at"] = pd.to_datetime(frame["received_at"], utc=True)
+    if frame.empty:
+        for column in TIMES:
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def satisfaction_frame(*, centre_id: int) -> pd.DataFrame:
+    """Every satisfaction score the centre's customers gave: ``taken_at`` (UTC), ``score``
+    and the problem's ``category``."""
+    rows = Action.objects.filter(
+        problem__centre_id=centre_id, satisfaction_score__isnull=False
+    ).values_list("taken_at", "satisfaction_score", "problem__category")
+    frame = pd.DataFrame.from_records(
+        list(rows.order_by()), columns=["taken_at", "score", "category"]
+    )
+    frame["taken_at"] = pd.to_datetime(frame["taken_at"], utc=True)
     return frame
 
 

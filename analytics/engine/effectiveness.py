@@ -251,6 +251,51 @@ def evaluate_action(
     )
 
 
+PHASE_BEFORE, PHASE_GUARD, PHASE_LAG, PHASE_AFTER = "before", "guard", "lag", "after"
+
+
+@dataclass(frozen=True)
+class ProfileWeek:
+    """One week of the before/after picture: its first day, how many of its days have data,
+    the target's count, and which part of the measurement it falls in."""
+
+    start: date
+    days: int
+    count: int
+    phase: str
+
+
+def weekly_profile(
+    *, days: np.ndarray, target: np.ndarray, windows: EffectWindows, implemented_on: date
+) -> list[ProfileWeek]:
+    """The target's weekly counts from the start of the "before" window to the end of the
+    data, in weeks counted from that start (so each week falls in one part: before, the guard
+    weeks left out before the change, the lag weeks left out after it, or after). A last week
+    cut short by the end of the data says how many days it covers."""
+    end = max(windows.after_end, implemented_on)
+    dense = _dense(days, target, windows.before_start, end)
+    weeks = []
+    for offset in range(0, dense.size, 7):
+        start = windows.before_start + timedelta(days=offset)
+        chunk = dense[offset : offset + 7]
+        weeks.append(
+            ProfileWeek(
+                start, int(chunk.size), int(chunk.sum()), _phase(start, windows, implemented_on)
+            )
+        )
+    return weeks
+
+
+def _phase(start: date, windows: EffectWindows, implemented_on: date) -> str:
+    if start < windows.before_end:
+        return PHASE_BEFORE
+    if start < implemented_on:
+        return PHASE_GUARD
+    if start < windows.after_start:
+        return PHASE_LAG
+    return PHASE_AFTER
+
+
 def _window_mask(days: np.ndarray, start: date, end: date) -> np.ndarray:
     return (days >= np.datetime64(start, "D")) & (days < np.datetime64(end, "D"))
 

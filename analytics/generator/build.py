@@ -14,6 +14,7 @@ from analytics.generator.config import (
     CUSTOMER_KINDS,
     IDENTIFIED_BY,
     PROBLEM_COLUMNS,
+    ROOT_CAUSES,
     SEVERITIES,
     STATUSES,
     GeneratedLog,
@@ -26,6 +27,7 @@ from analytics.generator.problems import (
     customer_refs,
     local_midnights,
     outcomes,
+    root_causes,
     utc_times,
 )
 from analytics.generator.series import Skeleton, draw_skeleton
@@ -38,8 +40,9 @@ def generate_log(config: GeneratorConfig) -> GeneratedLog:
     Each part draws from its own child of ``SeedSequence(config.seed)``, so switching
     ``with_actions`` off (or changing ``actions_recent_days``) leaves the problems unchanged.
     """
-    plan, arrival_rng, outcome_rng, text_rng, action_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(5)
+    # Root causes came later, from a sixth child, so the first five draw what they always did.
+    plan, arrival_rng, outcome_rng, text_rng, action_rng, cause_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(6)
     )
     skeleton = draw_skeleton(config, plan)
     n_products = len(config.products)
@@ -53,6 +56,7 @@ def generate_log(config: GeneratorConfig) -> GeneratedLog:
     now = int(local_midnights(config)[0][-1])
 
     outcome = outcomes(config, outcome_rng, category, received, now)
+    cause = root_causes(cause_rng, category, outcome.resolved)
     refs = customer_refs(outcome_rng, series.size)
     learner = outcome_rng.integers(0, config.n_learners, size=series.size)
     description, expectation = descriptions(
@@ -80,6 +84,7 @@ def generate_log(config: GeneratorConfig) -> GeneratedLog:
             "within_authority": outcome.within_authority,
             "status": _categorical(outcome.status, STATUSES),
             "resolved_at": utc_times(outcome.resolved),
+            "root_cause_category": _categorical(cause, ROOT_CAUSES),
             "learner_index": learner.astype(np.int64),
             "cluster_id": cluster_id.astype(np.int64),
             "spike_id": spike_id.astype(np.int64),

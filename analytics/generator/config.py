@@ -20,6 +20,8 @@ IDENTIFIED_BY = ("customer", "learner", "colleague")
 CUSTOMER_KINDS = ("external", "internal")
 CHANNELS = ("phone", "email", "in_person", "web", "social", "letter", "internal", "other")
 SEVERITIES = ("low", "medium", "high", "critical")
+# Fishbone cause categories (complaints.models.Fishbone); "" where none was recorded.
+ROOT_CAUSES = ("", "people", "process", "systems", "materials", "environment", "policy")
 STATUSES = (
     "new",
     "acknowledged",
@@ -56,6 +58,7 @@ PROBLEM_COLUMNS = (
     "within_authority",
     "status",
     "resolved_at",
+    "root_cause_category",
     "learner_index",
     "cluster_id",
     "spike_id",

@@ -58,6 +58,18 @@ OPEN_STATUS_P = np.array(
     ]
 )
 RESOLVED, CLOSED = 5, 6
+# Share of resolved problems whose learner recorded a root cause (5 whys / fishbone).
+ROOT_CAUSE_RECORDED_P = 0.45
+# Rows: categories. Columns: config.ROOT_CAUSES without the blank: people, process, systems,
+# materials, environment, policy. System failures are mostly systems, errors mostly people.
+ROOT_CAUSE_P = np.array(
+    [
+        [0.10, 0.25, 0.05, 0.30, 0.05, 0.25],
+        [0.08, 0.22, 0.55, 0.05, 0.05, 0.05],
+        [0.50, 0.25, 0.08, 0.05, 0.07, 0.05],
+        [0.20, 0.20, 0.15, 0.15, 0.15, 0.15],
+    ]
+)
 CUSTOMER_REF_BITS = 24
 NAT = np.iinfo(np.int64).min  # the int64 behind numpy's NaT
 NS_PER_SECOND = 1_000_000_000
@@ -161,6 +173,13 @@ def outcomes(
     status[done] = np.where(settled[done], CLOSED, RESOLVED)
     resolved_at[~done] = NAT
     return Outcome(severity, within, status, resolved_at)
+
+
+def root_causes(rng: np.random.Generator, category: np.ndarray, resolved: np.ndarray) -> np.ndarray:
+    """A root-cause code per row (0: none recorded), for some of the resolved problems only."""
+    cause = pick(rng, ROOT_CAUSE_P, category) + 1
+    recorded = (resolved != NAT) & (rng.random(category.size) < ROOT_CAUSE_RECORDED_P)
+    return np.where(recorded, cause, 0).astype(np.int8)
 
 
 def customer_refs(rng: np.random.Generator, n: int) -> np.ndarray:

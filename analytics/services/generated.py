@@ -99,6 +99,7 @@ def _problem_from_row(row, learner: User, *, first: datetime.datetime | None) ->
         description=row.description,
         within_authority=bool(row.within_authority),
         status=row.status,
+        root_cause_category=row.root_cause_category,
         acknowledged_at=first if row.status != "new" else None,
         resolved_at=resolved,
         closed_at=resolved + datetime.timedelta(days=2)

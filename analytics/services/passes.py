@@ -25,9 +25,10 @@ from django.utils import timezone
 from accounts.models import Centre
 from analytics import selectors
 from analytics.engine.counts import CountMatrix, count_matrix, matrix_from_arrays, to_weekly
-from analytics.engine.effectiveness import evaluate_action
+from analytics.engine.effectiveness import evaluate_action, weekly_profile
 from analytics.engine.grouping import GroupingSettings, find_groups, reconcile, similar_to
 from analytics.engine.pareto import pareto_table
+from analytics.engine.service import SERVICE_COLUMNS, satisfaction_weeks, service_weeks
 from analytics.engine.surveillance import detect_spikes
 from analytics.models import AnalysisRun, AnalysisSettings, CandidateIncident
 from analytics.services import store
@@ -36,7 +37,10 @@ from complaints.models import PreventiveAction, Problem
 SPIKE_DIMENSIONS = ("category", "product", "channel", "identified_by")
 # Daily counts also kept per category × product: what a preventive action targets.
 PAIR = "category_product"
-COUNT_DIMENSIONS = (*SPIKE_DIMENSIONS, PAIR)
+# Counted per day and week for the dashboard's Pareto of any date range; not tested for spikes.
+ROOT_CAUSE = "root_cause_category"
+WEEKLY_DIMENSIONS = (*SPIKE_DIMENSIONS, ROOT_CAUSE)
+COUNT_DIMENSIONS = (*SPIKE_DIMENSIONS, PAIR, ROOT_CAUSE)
 PARETO = ("category", "root_cause_category")
 # An incremental update compares a problem with its block's last month only (ANALYTICS.md:
 # "same category and product, last 30 days"): live candidates have members that recent, and
@@ -44,15 +48,22 @@ PARETO = ("category", "root_cause_category")
 INCREMENTAL_REACH_DAYS = 30
 PARETO_WINDOWS = (0, 90)  # all time, and the last 90 days
 GROUP_COLUMNS = ["id", "received_at", "category", "product", "description"]
-COUNT_COLUMNS = (
-    "id",
-    "received_at",
-    "category",
-    "product",
-    "channel",
-    "identified_by",
-    "root_cause_category",
+COUNT_COLUMNS = tuple(
+    dict.fromkeys(
+        ("id", "received_at", "category", "product", "channel", "identified_by", ROOT_CAUSE)
+        + SERVICE_COLUMNS
+    )
 )
+# What the manager sees of a running full pass: per cent done when each step starts.
+PROGRESS = {
+    "read": (2, "Reading the problem log"),
+    "counts": (30, "Counting problems per day and week"),
+    "spikes": (34, "Looking for spikes"),
+    "texts": (38, "Reading recent descriptions"),
+    "grouping": (45, "Grouping similar problems"),
+    "summaries": (75, "Pareto tables, service levels and satisfaction"),
+    "write": (80, "Saving the results"),
+}
 
 
 def pair_key(category: str, product: str) -> str:
@@ -60,11 +71,18 @@ def pair_key(category: str, product: str) -> str:
 
 
 class _Clock:
-    """Seconds per step, for the run record and the benchmark."""
+    """Seconds per step, for the run record and the benchmark; with a run, the step about
+    to start is recorded on it for the manager's progress bar."""
 
-    def __init__(self) -> None:
+    def __init__(self, run: AnalysisRun | None = None) -> None:
         self.timings: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._run = run
+
+    def starting(self, step: str) -> None:
+        if self._run is not None:
+            percent, label = PROGRESS[step]
+            store.run_progress(run=self._run, percent=percent, step=label)
 
     def lap(self, step: str) -> None:
         now = time.perf_counter()
@@ -73,31 +91,46 @@ class _Clock:
 
 
 def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
-    centre, clock = run.centre, _Clock()
+    centre, clock = run.centre, _Clock(run)
     settings = _settings(centre)
+    clock.starting("read")
     frame = selectors.problem_frame(centre_id=centre.pk, columns=COUNT_COLUMNS)
     clock.lap("read")
     if frame.empty:
         return _empty_pass(centre, run), clock.timings
+    clock.starting("counts")
     frame[PAIR] = _pairs(frame)
     start, end = _local_span(frame)
     daily = count_matrix(
         frame, granularity="day", start=start, end=end, tz=_tz(), dimensions=COUNT_DIMENSIONS
     )
     spike_daily = _only(daily, SPIKE_DIMENSIONS)
-    weekly = to_weekly(spike_daily)
+    weekly = to_weekly(_only(daily, WEEKLY_DIMENSIONS))
     clock.lap("counts")
-    tested = pd.concat([detect_spikes(spike_daily), detect_spikes(weekly)], ignore_index=True)
+    clock.starting("spikes")
+    tested = pd.concat(
+        [detect_spikes(spike_daily), detect_spikes(_only(weekly, SPIKE_DIMENSIONS))],
+        ignore_index=True,
+    )
     clock.lap("spikes")
+    clock.starting("texts")
     horizon = frame["received_at"].max() - pd.Timedelta(days=settings.group_horizon_days)
     texts = selectors.problem_frame(
         centre_id=centre.pk, columns=GROUP_COLUMNS, received_from=horizon.to_pydatetime()
     )
     clock.lap("read")
+    clock.starting("grouping")
     groups = find_groups(texts, _grouping(settings))
     clock.lap("grouping")
+    clock.starting("summaries")
     paretos = _paretos(frame)
     clock.lap("pareto")
+    service = service_weeks(
+        frame[list(SERVICE_COLUMNS)], as_of=pd.Timestamp.now(tz="UTC"), tz=_tz()
+    )
+    satisfaction = satisfaction_weeks(selectors.satisfaction_frame(centre_id=centre.pk), tz=_tz())
+    clock.lap("service")
+    clock.starting("write")
     with transaction.atomic():
         store.centre_lock(centre=centre)
         counts = {
@@ -109,6 +142,10 @@ def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
         counts["problems_grouped"] = len(texts)
         for (dimension, window), rows in paretos.items():
             store.pareto_store(centre=centre, dimension=dimension, window_days=window, rows=rows)
+        counts["service_weeks"] = store.service_weeks_replace(centre=centre, rows=service)
+        counts["satisfaction_weeks"] = store.satisfaction_weeks_replace(
+            centre=centre, rows=satisfaction
+        )
         clock.lap("write")
         counts["actions_measured"] = _measure_actions(
             centre, PreventiveAction.objects.filter(centre=centre), data_end=end
@@ -139,7 +176,7 @@ def incremental_update(*, run: AnalysisRun) -> tuple[dict, dict]:
         store.centre_lock(centre=centre)
         counts = {
             "series_counts": store.counts_replace_day(
-                centre=centre, day=day, counts=day_counts, weekly_dimensions=SPIKE_DIMENSIONS
+                centre=centre, day=day, counts=day_counts, weekly_dimensions=WEEKLY_DIMENSIONS
             )
         }
         clock.lap("counts")
@@ -197,6 +234,8 @@ def _empty_pass(centre: Centre, run: AnalysisRun) -> dict:
     with transaction.atomic():
         store.centre_lock(centre=centre)
         store.counts_replace_all_empty(centre=centre)
+        store.service_weeks_replace(centre=centre, rows=[])
+        store.satisfaction_weeks_replace(centre=centre, rows=[])
         retired = store.signals_store(centre=centre, run=run, tested=pd.DataFrame())
     return {"problems": 0, **retired}
 
@@ -265,14 +304,16 @@ def _day_counts(centre: Centre, day: datetime.date) -> Counter:
     start, end = selectors.local_day_bounds(day, day)
     counts: Counter = Counter()
     rows = Problem.objects.filter(centre=centre, received_at__gte=start, received_at__lt=end)
-    for category, product, channel, identified_by in rows.values_list(
-        "category", "product", "channel", "identified_by"
+    for category, product, channel, identified_by, cause in rows.values_list(
+        "category", "product", "channel", "identified_by", ROOT_CAUSE
     ):
         counts[("category", category)] += 1
         counts[("product", product)] += 1
         counts[("channel", channel)] += 1
         counts[("identified_by", identified_by)] += 1
         counts[(PAIR, pair_key(category, product))] += 1
+        if cause:  # blank: no root cause recorded yet, as in the full pass's counts
+            counts[(ROOT_CAUSE, cause)] += 1
     return counts
 
 
@@ -325,7 +366,13 @@ def _measure_actions(centre: Centre, actions, *, data_end: datetime.date) -> int
             data_end=data_end,
             settings=windows,
         )
-        store.effectiveness_store(action=action, effect=effect)
+        profile = weekly_profile(
+            days=days,
+            target=target_counts,
+            windows=effect.windows,
+            implemented_on=action.implemented_on,
+        )
+        store.effectiveness_store(action=action, effect=effect, weekly=profile)
     store.effectiveness_adjust_q(centre=centre)
     return len(actions)
 

@@ -71,7 +71,11 @@ def analysis_run_claim(*, run_id: int) -> AnalysisRun | None:
     claimed = AnalysisRun.objects.filter(
         pk=run_id, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
     ).update(
-        status=AnalysisRun.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+        status=AnalysisRun.Status.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        progress=0,
+        step="Starting",
     )
     if claimed != 1:
         return None
@@ -127,8 +131,12 @@ def _finish(
     run.counts = counts or {}
     run.timings = timings or {}
     run.error = error
+    if status == AnalysisRun.Status.SUCCEEDED:
+        run.progress, run.step = 100, ""
     with transaction.atomic():
         AnalysisRun.objects.filter(pk=run.pk, status=AnalysisRun.Status.RUNNING).update(
+            progress=run.progress,
+            step=run.step,
             status=run.status,
             finished_at=run.finished_at,
             duration_ms=run.duration_ms,

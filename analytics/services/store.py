@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from accounts.models import Centre
 from analytics.engine.counts import CountMatrix
-from analytics.engine.effectiveness import Effect
+from analytics.engine.effectiveness import Effect, ProfileWeek
 from analytics.engine.grouping import ProblemGroup
 from analytics.engine.pareto import ParetoRow
+from analytics.engine.service import SatisfactionWeekRow, ServiceWeekRow
 from analytics.engine.surveillance import benjamini_hochberg
 from analytics.models import (
     AnalysisRun,
@@ -26,7 +27,9 @@ from analytics.models import (
     Effectiveness,
     ParetoTable,
     RecurringCandidate,
+    SatisfactionWeek,
     SeriesCount,
+    ServiceWeek,
     Signal,
 )
 from complaints.models import PreventiveAction
@@ -369,7 +372,17 @@ def _incidents_insert(links: Sequence[CandidateIncident]) -> None:
         )
 
 
-def effectiveness_store(*, action: PreventiveAction, effect: Effect) -> Effectiveness:
+def run_progress(*, run: AnalysisRun, percent: int, step: str) -> None:
+    """Record how far a running pass has got. Committed at once when called outside a
+    transaction (as the full pass does before its writes), so the manager's page sees it."""
+    AnalysisRun.objects.filter(pk=run.pk, status=AnalysisRun.Status.RUNNING).update(
+        progress=percent, step=step
+    )
+
+
+def effectiveness_store(
+    *, action: PreventiveAction, effect: Effect, weekly: Sequence[ProfileWeek] = ()
+) -> Effectiveness:
     test = effect.test
     values = {
         "computed_at": timezone.now(),
@@ -389,6 +402,10 @@ def effectiveness_store(*, action: PreventiveAction, effect: Effect) -> Effectiv
         "dispersion": test.dispersion if test else 1.0,
         "verdict": effect.verdict,
         "summary": effect.summary,
+        "weekly": [
+            {"start": w.start.isoformat(), "days": w.days, "count": w.count, "phase": w.phase}
+            for w in weekly
+        ],
     }
     result, _ = Effectiveness.objects.update_or_create(action=action, defaults=values)
     return result
@@ -434,3 +451,45 @@ def pareto_store(
             "computed_at": timezone.now(),
         },
     )
+
+
+def service_weeks_replace(*, centre: Centre, rows: Sequence[ServiceWeekRow]) -> int:
+    """Replace the centre's weekly service levels (a few hundred rows a year)."""
+    ServiceWeek.objects.filter(centre=centre).delete()
+    ServiceWeek.objects.bulk_create(
+        [
+            ServiceWeek(
+                centre=centre,
+                week=r.week,
+                category=r.category,
+                received=r.received,
+                response_measured=r.response_measured,
+                response_on_time=r.response_on_time,
+                resolution_measured=r.resolution_measured,
+                resolution_on_time=r.resolution_on_time,
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def satisfaction_weeks_replace(*, centre: Centre, rows: Sequence[SatisfactionWeekRow]) -> int:
+    """Replace the centre's weekly satisfaction scores."""
+    SatisfactionWeek.objects.filter(centre=centre).delete()
+    SatisfactionWeek.objects.bulk_create(
+        [
+            SatisfactionWeek(
+                centre=centre,
+                week=r.week,
+                category=r.category,
+                scores=list(r.scores),
+                count=r.count,
+                total=sum(score * n for score, n in enumerate(r.scores, start=1)),
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+    )
+    return len(rows)

@@ -313,6 +313,18 @@ def test_old_problems_are_settled_and_the_last_fortnight_has_open_ones(log):
     assert (settled["resolved_at"] <= pd.Timestamp(log.generated_until)).all()
 
 
+def test_some_resolved_problems_have_a_root_cause_and_open_ones_have_none(log):
+    problems = log.problems
+    cause = problems["root_cause_category"].astype(str)
+    is_open = problems["status"].astype(str).isin(OPEN_STATUS_VALUES)
+    assert set(cause) <= {"", "people", "process", "systems", "materials", "environment", "policy"}
+    assert (cause[is_open] == "").all()
+    recorded = (cause[~is_open] != "").mean()
+    assert 0.35 < recorded < 0.55
+    system = cause[(problems["category"] == "system_failure") & (cause != "")]
+    assert system.value_counts().index[0] == "systems"
+
+
 def test_action_timelines_fall_between_receipt_and_now(log):
     actions = log.actions.merge(log.problems, on="row_id", suffixes=("", "_problem"))
 

@@ -266,6 +266,7 @@ def test_a_centre_sets_its_own_before_and_after_windows(centre, learner):
 
 
 def test_the_pareto_tables_rank_the_types_of_problem_and_the_root_causes(centre, generated):
+    Problem.objects.filter(centre=centre).update(root_cause_category="")
     problems = list(Problem.objects.filter(centre=centre).order_by("pk")[:40])
     for problem in problems[:30]:
         problem.root_cause_category = "process"
