@@ -105,7 +105,8 @@ def test_each_preventive_action_keeps_its_weekly_counts_before_and_after(centre,
     result = Effectiveness.objects.select_related("action").first()
     assert result.weekly
     phases = [week["phase"] for week in result.weekly]
-    assert phases[0] == "before" and phases[-1] == "after"
+    assert phases[0] == "before"
+    assert phases[-1] == "after"
     assert phases == sorted(phases, key=["before", "guard", "lag", "after"].index)
     before = sum(week["count"] for week in result.weekly if week["phase"] == "before")
     after = sum(week["count"] for week in result.weekly if week["phase"] == "after")
@@ -124,7 +125,8 @@ def test_a_running_pass_records_each_step_and_ends_at_100_percent(centre, genera
 
     monkeypatch.setattr(store, "run_progress", spy)
     run = full_run(centre)
-    assert seen == sorted(seen) and len(seen) >= 6
+    assert seen == sorted(seen)
+    assert len(seen) >= 6
     run.refresh_from_db()
     assert (run.progress, run.step, run.status) == (100, "", AnalysisRun.Status.SUCCEEDED)
 
