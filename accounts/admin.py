@@ -74,6 +74,15 @@ class UserAdmin(CentreScopedAdmin, DjangoUserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
 
+    def get_readonly_fields(self, request, obj=None):
+        """A signature names its signer by username inside what is hashed, so renaming
+        someone who has signed would make their signatures read as not valid: once they
+        have signed, the username is fixed (the name shown can still change)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.signatures.exists():
+            fields.append("username")
+        return fields
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:

@@ -84,6 +84,8 @@ class Notification(models.Model):
         EVIDENCE_REFERRED_BACK = "evidence_referred_back", "Evidence referred back"
         EVIDENCE_SAMPLED = "evidence_sampled", "Evidence sampled"
         SAMPLE_REFERRED = "sample_referred", "Sample referred"
+        SAMPLE_ACCEPTED = "sample_accepted", "Sample accepted"
+        SAMPLE_RESPONDED = "sample_responded", "Assessor responded to a referral"
         WITNESS_WRITTEN = "witness_written", "Witness statement written"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

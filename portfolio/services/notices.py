@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from accounts.services import notify
-from portfolio.models import EvidenceItem, OutcomeDecision, WitnessStatement
+from portfolio.models import (
+    AssessorResponse,
+    EvidenceItem,
+    OutcomeDecision,
+    SampleItem,
+    VerificationReview,
+    WitnessStatement,
+)
 
 
 def evidence_submitted_notify(*, item: EvidenceItem, resubmitted: bool) -> Notification:
@@ -73,6 +80,75 @@ def witness_written_notify(*, statement: WitnessStatement) -> Notification:
             f"EI {item.ei}: {item.title}. Read it on the evidence page."
         ),
         url=item.get_absolute_url(),
+    )
+
+
+def evidence_sampled_notify(*, sample_item: SampleItem) -> list[Notification]:
+    """Tell the assessor their assessment is in the internal verifier's sample, and the
+    learner that their evidence is being verified."""
+    item = sample_item.evidence
+    learner = item.enrolment.learner
+    verifier = sample_item.verifier.display_name
+    how = f"for this reason: {sample_item.reason}" if sample_item.reason else "in a sample"
+    return [
+        notify(
+            recipient=sample_item.assessor,
+            kind=Notification.Kind.EVIDENCE_SAMPLED,
+            title=f"{verifier} sampled your assessment of EI {item.ei} ({learner.display_name})",
+            body=(
+                f"{verifier} chose your signed decisions on {learner.display_name}'s EI "
+                f"{item.ei}: {item.title} {how}. They review them and sign; you hear what "
+                "they decide."
+            ),
+            url=sample_item.get_absolute_url(),
+        ),
+        notify(
+            recipient=learner,
+            kind=Notification.Kind.EVIDENCE_SAMPLED,
+            title=f"EI {item.ei} is sampled by your internal verifier: {item.title}",
+            body=(
+                f"{verifier} checks your assessor's decisions on EI {item.ei}, as the centre "
+                "does for a sample of every assessor's work. There is nothing for you to do."
+            ),
+            url=item.get_absolute_url(),
+        ),
+    ]
+
+
+def sample_reviewed_notify(*, review: VerificationReview) -> Notification:
+    """Tell the assessor what the internal verifier decided on their sampled assessment."""
+    sample_item = review.sample_item
+    item = sample_item.evidence
+    verifier = review.verifier.display_name
+    learner = item.enrolment.learner.display_name
+    if review.verdict == VerificationReview.Verdict.REFER_BACK:
+        return notify(
+            recipient=sample_item.assessor,
+            kind=Notification.Kind.SAMPLE_REFERRED,
+            title=f"{verifier} referred back your assessment of EI {item.ei} ({learner})",
+            body=f"{verifier}'s comments:\n\n{review.comments}\n\nRespond on the page.",
+            url=sample_item.get_absolute_url(),
+        )
+    return notify(
+        recipient=sample_item.assessor,
+        kind=Notification.Kind.SAMPLE_ACCEPTED,
+        title=f"{verifier} accepted your assessment of EI {item.ei} ({learner})",
+        body=f"{verifier} reviewed your decisions on EI {item.ei}: {item.title}, and signed."
+        + (f"\n\nTheir comments:\n\n{review.comments}" if review.comments else ""),
+        url=sample_item.get_absolute_url(),
+    )
+
+
+def sample_responded_notify(*, response: AssessorResponse) -> Notification:
+    """Tell the internal verifier the assessor answered their referral."""
+    sample_item = response.sample_item
+    item = sample_item.evidence
+    return notify(
+        recipient=item.enrolment.verifier,
+        kind=Notification.Kind.SAMPLE_RESPONDED,
+        title=f"{response.responded_by.display_name} responded on EI {item.ei}: review again",
+        body=f"Their response to your referral:\n\n{response.text}",
+        url=sample_item.get_absolute_url(),
     )
 
 

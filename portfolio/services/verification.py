@@ -32,6 +32,11 @@ from portfolio.selectors.verification import (
     sampling_rate_current,
     signed_assessments,
 )
+from portfolio.services.notices import (
+    evidence_sampled_notify,
+    sample_responded_notify,
+    sample_reviewed_notify,
+)
 from portfolio.services.signing import ReauthRequired, reauth_is_fresh, sign_subject
 
 ACCEPT_STATEMENT = (
@@ -113,6 +118,7 @@ def _sample_item_create(
     item._history_user = verifier
     item.save()
     item.decision_signatures.set(assessment.signatures)
+    evidence_sampled_notify(sample_item=item)
     return item
 
 
@@ -256,6 +262,7 @@ def review_record(
     statement = (
         ACCEPT_STATEMENT if verdict == VerificationReview.Verdict.ACCEPT else REFER_STATEMENT
     )
+    sample_reviewed_notify(review=review)
     return sign_subject(
         subject=review,
         enrolment=enrolment,
@@ -286,4 +293,5 @@ def assessor_respond(*, sample_item: SampleItem, by: User, text: str) -> Assesso
     item.state = SampleItem.State.RESPONDED
     item._history_user = by
     item.save(update_fields=["state"])
+    sample_responded_notify(response=response)
     return response

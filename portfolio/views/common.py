@@ -60,6 +60,17 @@ def files_and_witnesses(item: EvidenceItem, *, is_owner: bool) -> dict:
     }
 
 
+def reauthenticated_at(request: HttpRequest):
+    """When the signer last confirmed their password in this session. A password sent with
+    a signing form is checked first (a wrong one raises ValidationError: nothing is signed)."""
+    password = request.POST.get("password", "")
+    if password and not services.reauth_confirm(
+        user=request.user, password=password, session=request.session
+    ):
+        raise ValidationError("That is not your password: nothing was signed. Try again.")
+    return services.reauth_at(session=request.session)
+
+
 def sign_and_return(
     request: HttpRequest, sign: Callable[..., object], *, back: str, done: Callable[[object], str]
 ) -> HttpResponse:
@@ -69,13 +80,8 @@ def sign_and_return(
     sent with it is checked here first, so signing is one step. Without one (or when it has
     gone stale since the page was drawn), the signer is sent to confirm it, then back.
     """
-    password = request.POST.get("password", "")
     try:
-        if password and not services.reauth_confirm(
-            user=request.user, password=password, session=request.session
-        ):
-            raise ValidationError("That is not your password: nothing was signed. Try again.")
-        result = sign(reauthenticated_at=services.reauth_at(session=request.session))
+        result = sign(reauthenticated_at=reauthenticated_at(request))
     except services.ReauthRequired:
         messages.warning(
             request,

@@ -24,7 +24,7 @@ from portfolio.forms import (
     VerificationReviewForm,
 )
 from portfolio.models import SampleItem
-from portfolio.views.common import add_errors
+from portfolio.views.common import add_errors, reauthenticated_at
 
 # A review's verdict and comments, kept while the IV confirms their password, so signing
 # after the detour does not mean typing the comments again.
@@ -213,7 +213,7 @@ def sample_item_review(request: HttpRequest, pk: int) -> HttpResponse:
                 sample_item=item,
                 by=request.user,
                 **form.cleaned_data,
-                reauthenticated_at=services.reauth_at(session=request.session),
+                reauthenticated_at=reauthenticated_at(request),
             )
         except services.ReauthRequired:
             request.session[draft_key] = form.cleaned_data

@@ -165,6 +165,28 @@ def test_a_logged_problem_becomes_signed_countersigned_verified_evidence(
     roles = set(Signature.objects.filter(voided_at__isnull=True).values_list("role", flat=True))
     assert roles == {"assessor", "learner"}
 
+    # The internal verifier samples the assessor's decisions (every one, for a new
+    # assessor), accepts the personal statement's and signs.
+    as_verifier = new_context().new_page()
+    log_in(as_verifier, people["verifier"])
+    as_verifier.goto("/portfolio/verification/")
+    as_verifier.get_by_label("Sampling rate (%)").fill("100")
+    as_verifier.get_by_label("Why this rate").fill("A new assessor: every decision is checked.")
+    as_verifier.get_by_role("button", name="Set the rate").click()
+    as_verifier.get_by_role("button", name="Draw sample").click()
+    expect(as_verifier.locator(".alert-success")).to_be_visible()
+    as_verifier.get_by_role("link", name=f"EI {item.ei}: {item.title}").first.click()
+    as_verifier.get_by_label("Accept the assessor's decisions").check()
+    as_verifier.get_by_label("Comments").fill("Decisions consistent with the standard.")
+    as_verifier.get_by_label("Your password, to sign").fill(PASSWORD)
+    as_verifier.get_by_role("button", name="Sign your review").click()
+    expect(as_verifier.locator(".alert-success")).to_contain_text("signed by you")
+    review_signature = Signature.objects.get(role="verifier")
+    as_verifier.goto(review_signature.get_absolute_url())
+    expect(as_verifier.locator(".cb-verification").first).to_contain_text("Valid")
+    as_learner.goto("/portfolio/")
+    expect(as_learner.get_by_text("Sampled").first).to_be_visible()
+
     # The coverage page lists exactly what is left: element 1 is done, the rest is not.
     as_learner.goto("/portfolio/coverage/")
     expected = [m.text for m in coverage_data(enrolment=people["enrolment"]).missing]

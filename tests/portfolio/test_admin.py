@@ -39,3 +39,23 @@ def test_the_signed_records_are_readable_in_the_admin(client, centre_admin):
     for name in ("elementrecord", "knowledgerecord"):
         assert client.get(reverse(f"admin:portfolio_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:portfolio_{name}_add")).status_code == 403
+
+
+def test_the_username_of_someone_who_has_signed_is_fixed_in_the_admin(
+    client, centre_admin, signature, learner
+):
+    """Signatures hash the signer's username: renaming them would break every signature."""
+    client.force_login(centre_admin)
+    signer = signature.signer
+    form = (
+        client.get(reverse("admin:accounts_user_change", args=[signer.pk]))
+        .context["adminform"]
+        .form
+    )
+    assert "username" not in form.fields
+    form = (
+        client.get(reverse("admin:accounts_user_change", args=[learner.pk]))
+        .context["adminform"]
+        .form
+    )
+    assert "username" in form.fields

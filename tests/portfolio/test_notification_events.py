@@ -289,3 +289,89 @@ def test_the_assessor_follows_the_notification_to_the_assess_page(client, everyo
     response = client.get(notification.get_absolute_url(), follow=True)
     assert response.redirect_chain[-1][0] == reverse("portfolio:evidence-assess", args=[ready.pk])
     assert response.status_code == 200
+
+
+# Internal verification ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed(enrolment):
+    from tests.portfolio.verification_helpers import signed_assessment
+
+    return signed_assessment(enrolment)
+
+
+def review(sample_item, verdict, comments=""):
+    from django.utils import timezone
+
+    from portfolio.services import review_record
+
+    return review_record(
+        sample_item=sample_item,
+        by=sample_item.evidence.enrolment.verifier,
+        verdict=verdict,
+        comments=comments,
+        reauthenticated_at=timezone.now(),
+    )
+
+
+def test_sampling_tells_the_assessor_and_the_learner_and_nobody_else(
+    everyone, enrolment, signed, django_capture_on_commit_callbacks
+):
+    from portfolio.services import sample_draw
+
+    since = last_pk()
+    with django_capture_on_commit_callbacks(execute=True):
+        sample = sample_draw(
+            verifier=enrolment.verifier, assessor=enrolment.assessor, centre=enrolment.centre
+        )
+    assert notified(everyone, since) == {
+        "assessor": [Kind.EVIDENCE_SAMPLED],
+        "learner": [Kind.EVIDENCE_SAMPLED],
+    }
+    item = sample.items.get()
+    to_assessor = Notification.objects.get(pk__gt=since, recipient=enrolment.assessor)
+    assert to_assessor.url == item.get_absolute_url()
+    assert f"sampled your assessment of EI {signed.ei}" in to_assessor.title
+    to_learner = Notification.objects.get(pk__gt=since, recipient=enrolment.learner)
+    assert to_learner.url == signed.get_absolute_url()
+    assert {m.to[0] for m in mail.outbox} == {enrolment.assessor.email, enrolment.learner.email}
+
+
+def test_a_targeted_sample_gives_its_reason_to_the_assessor(everyone, enrolment, signed):
+    from portfolio.services import sample_item_add
+
+    since = last_pk()
+    sample_item_add(verifier=enrolment.verifier, evidence=signed, reason="A new assessor.")
+    body = Notification.objects.get(pk__gt=since, recipient=enrolment.assessor).body
+    assert "for this reason: A new assessor." in body
+
+
+def test_a_referral_tells_the_assessor_with_the_comments_and_their_response_tells_the_iv(
+    everyone, enrolment, signed
+):
+    from portfolio.services import assessor_respond, sample_item_add
+
+    item = sample_item_add(verifier=enrolment.verifier, evidence=signed, reason="Spot check.")
+    since = last_pk()
+    review(item, "refer_back", "Say how 1.2 was within their authority.")
+    assert notified(everyone, since) == {"assessor": [Kind.SAMPLE_REFERRED]}
+    assert (
+        "Say how 1.2 was within their authority." in Notification.objects.order_by("pk").last().body
+    )
+    since = last_pk()
+    assessor_respond(sample_item=item, by=enrolment.assessor, text="Added a note to 1.2.")
+    assert notified(everyone, since) == {"verifier": [Kind.SAMPLE_RESPONDED]}
+    since = last_pk()
+    review(item, "accept")
+    assert notified(everyone, since) == {"assessor": [Kind.SAMPLE_ACCEPTED]}
+
+
+def test_a_refused_review_notifies_nobody(everyone, enrolment, signed):
+    from portfolio.services import sample_item_add
+
+    item = sample_item_add(verifier=enrolment.verifier, evidence=signed, reason="Spot check.")
+    since = last_pk()
+    with pytest.raises(ValidationError):
+        review(item, "refer_back", "")
+    assert notified(everyone, since) == {}

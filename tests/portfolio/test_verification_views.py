@@ -258,7 +258,7 @@ def test_the_iv_reads_the_sampled_assessment_with_its_signatures_checked(client,
     assert "1.1" in content
     assert "1.2" in content
     assert review_url(sampled) in content
-    assert "You will be asked for your password first" in content
+    assert "Your password, to sign" in content
 
 
 def test_the_assessor_reads_it_without_the_review_form(client, sampled):
