@@ -18,11 +18,15 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.selectors import centre_members, centres_for_role, user_has_role, user_primary_role
+from analytics import selectors as analytics_selectors
 from complaints import selectors as problem_selectors
+from config.next_steps import learner_next_steps
 from portfolio import selectors as portfolio_selectors
 
 # The manager's overview counts the last quarter; the dashboard (analytics) goes further back.
 MANAGER_WINDOW_DAYS = 90
+# The learner's home lists this many of the engine's suggestions; the queue has them all.
+CANDIDATES_ON_HOME = 3
 
 ROLE_HOME = {
     Role.LEARNER: "home-learner",
@@ -53,11 +57,24 @@ def home(request: HttpRequest) -> HttpResponse:
 def learner_home(request: HttpRequest) -> HttpResponse:
     _require_role(request, Role.LEARNER)
     enrolments = list(portfolio_selectors.enrolments_for_learner(learner=request.user))
+    # The ones the learner can confirm (most of their own incidents) first.
+    candidates = sorted(
+        analytics_selectors.candidates_for_learner(learner=request.user),
+        key=lambda c: -len(c.mine),
+    )
     return render(
         request,
         "home/learner.html",
         {
             "enrolments": enrolments,
+            "next_steps": learner_next_steps(
+                learner=request.user,
+                enrolment=enrolments[0] if enrolments else None,
+                candidates=candidates,
+            ),
+            "candidates": candidates[:CANDIDATES_ON_HOME],
+            "candidate_count": len(candidates),
+            "now": timezone.now(),
             "coverages": [(e, portfolio_selectors.coverage_data(enrolment=e)) for e in enrolments],
             "open_problems": problem_selectors.open_problems_for_learner(learner=request.user),
             "counts": problem_selectors.problem_counts_for_learners(
