@@ -107,6 +107,19 @@ def pytest_report_header(config):
 
 
 @pytest.fixture
+def eager_jobs():
+    """Run queued jobs here and now even where a broker is configured (CI), for tests that
+    follow a job's effect rather than its delivery (tests/analytics/test_worker_killed.py
+    and tests/config/test_celery_broker.py cover real delivery)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def broker_url():
     url = os.environ.get("CELERY_BROKER_URL")
     if not url:

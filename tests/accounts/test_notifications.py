@@ -15,6 +15,9 @@ from accounts.models import Notification
 from accounts.services import notification_email_send, notifications_mark_read, notify
 from accounts.tasks import notification_email_task
 
+# The e-mails go out through a job: follow its effect here, broker or not.
+pytestmark = pytest.mark.usefixtures("eager_jobs")
+
 KIND = Notification.Kind.EVIDENCE_SUBMITTED
 PERSONAS = [
     "learner",

@@ -47,16 +47,3 @@ def full_run(centre, trigger=AnalysisRun.Trigger.COMMAND) -> AnalysisRun:
 @pytest.fixture
 def generated(centre, learner, other_learner) -> StoredTruth:
     return store_generated(centre, [learner, other_learner])
-
-
-@pytest.fixture
-def eager_jobs():
-    """Run queued jobs here and now even where a broker is configured (CI), for tests that
-    follow a job's effect rather than its delivery (tests/analytics/test_worker_killed.py
-    and tests/config/test_celery_broker.py cover real delivery)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous

@@ -21,6 +21,9 @@ from portfolio.services.assessment import Decision, evidence_assess
 from portfolio.services.witness import witness_token
 from tests.portfolio.factories import EvidenceItemFactory
 
+# The e-mails go out through a job: follow its effect here, broker or not.
+pytestmark = pytest.mark.usefixtures("eager_jobs")
+
 Kind = Notification.Kind
 EVERYONE = [
     "learner",
