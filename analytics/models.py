@@ -110,6 +110,28 @@ class AnalysisRun(models.Model):
     def __str__(self) -> str:
         return f"{self.get_scope_display()} for {self.centre} ({self.get_status_display()})"
 
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress_step(self) -> int:
+        """Per cent done, to the nearest 5 (the progress bar's width classes)."""
+        return min(100, max(0, 5 * round(self.progress / 5)))
+
+    @property
+    def duration_text(self) -> str:
+        """How long it took, in words: "850 ms", "12.4 s", "3 min 5 s"."""
+        if self.duration_ms is None:
+            return ""
+        if self.duration_ms < 1000:
+            return f"{self.duration_ms} ms"
+        seconds = self.duration_ms / 1000
+        if seconds < 60:
+            return f"{seconds:.1f} s"
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes} min {rest} s"
+
 
 class SeriesCount(models.Model):
     """Problems received in one series (e.g. product = "Smart meters") on one local day, or

@@ -1,22 +1,34 @@
-"""The engine's page for managers: when the analysis ran, what it found, and a button to run
-it now. The dashboard with charts (issue 6) reads the same stored results."""
+"""The manager's pages: the dashboard (charts and tables over the engine's stored results,
+their CSV export, the state of the analysis and a button to run it now) and the Analysis page
+(every finding in full, and the queue of suggested repeated problems to confirm or dismiss).
+
+People without the manager role get 403 on the dashboard; a manager asking for a centre they
+do not manage gets 404.
+"""
 
 from __future__ import annotations
+
+import csv
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role, User
+from accounts.models import Centre, Role, User
 from accounts.selectors import centres_for_role, user_has_role
 from analytics import selectors, services
+from analytics.dashboard import dashboard_view
+from analytics.forms import DashboardFilterForm
 from analytics.models import AnalysisRun, RecurringCandidate
+from analytics.selectors import dashboard as dashboard_selectors
 
 
 def _managed_centres(request: HttpRequest):
@@ -24,6 +36,112 @@ def _managed_centres(request: HttpRequest):
     if not centres:
         raise Http404("No centre you manage.")
     return centres
+
+
+def _dashboard_centres(request: HttpRequest) -> list[Centre]:
+    if not user_has_role(user=request.user, role=Role.MANAGER):
+        raise PermissionDenied("The dashboard is for managers.")
+    return list(centres_for_role(user=request.user, role=Role.MANAGER).order_by("name"))
+
+
+def _chosen_centre(centres: list[Centre], slug: str | None) -> Centre:
+    """The centre asked for (404 unless the user manages it), else their first."""
+    if not slug:
+        return centres[0]
+    centre = next((c for c in centres if c.slug == slug), None)
+    if centre is None:
+        raise Http404("No centre you manage has that name.")
+    return centre
+
+
+def _dashboard_filters(request: HttpRequest):
+    """The filter form (as submitted when it has errors, else showing what is in effect)
+    and the filters in effect."""
+    centres = _dashboard_centres(request)
+    centre = _chosen_centre(centres, request.GET.get("centre"))
+    values = dashboard_selectors.value_choices(centre=centre)
+    form = DashboardFilterForm(request.GET or None, centres=centres, values=values)
+    filters = form.filters(centre=centre)
+    if not form.is_bound or form.is_valid():
+        form = DashboardFilterForm(
+            centres=centres,
+            values=values,
+            initial={
+                "centre": centre.slug,
+                "start": filters.start,
+                "end": filters.end,
+                "dimension": filters.dimension,
+                "value": f"{filters.dimension}:{filters.value}" if filters.value else "",
+            },
+        )
+    return form, filters
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The manager's dashboard for one centre and period."""
+    form, filters = _dashboard_filters(request)
+    data = dashboard_selectors.dashboard_data(filters=filters)
+    query = request.GET.copy()
+    query.pop("table", None)
+    query["centre"] = filters.centre.slug
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "data": data,
+            "view": dashboard_view(data),
+            "query": query.urlencode(),
+            "several_centres": len(form.centres) > 1,
+            "back": request.get_full_path(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """One of the dashboard's tables as CSV, for the same filters (``table`` names it)."""
+    form, filters = _dashboard_filters(request)
+    data = dashboard_selectors.dashboard_data(filters=filters, candidate_limit=10_000)
+    table = dashboard_view(data).tables().get(request.GET.get("table", ""))
+    if table is None:
+        raise Http404("No such table.")
+    name = f"casebook-{filters.centre.slug}-{table.slug}-{filters.start}-to-{filters.end}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # so a spreadsheet reads the file as UTF-8
+    csv.writer(response).writerows(table.csv_rows())
+    return response
+
+
+@login_required
+@require_GET
+def run_state(request: HttpRequest, slug: str) -> HttpResponse:
+    """The analysis's state for the dashboard (htmx polls it while a pass runs)."""
+    centre = _chosen_centre(_dashboard_centres(request), slug)
+    runs = dashboard_selectors.run_state(centre=centre)
+    return render(
+        request,
+        "analytics/_run_state.html",
+        {
+            "centre": centre,
+            "runs": runs,
+            "back": _safe_back(request, request.GET.get("next", ""), centre),
+            # Polled while running: once it has finished, offer the new results.
+            "just_finished": runs.running is None,
+        },
+    )
+
+
+def _safe_back(request: HttpRequest, url: str, centre: Centre) -> str:
+    """Where to return after starting a run: the page the manager was on, if it is ours."""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return f"{reverse('analytics:dashboard')}?centre={centre.slug}"
 
 
 @login_required
@@ -52,7 +170,7 @@ def analysis_start(request: HttpRequest, slug: str) -> HttpResponse:
             centre=centre, trigger=AnalysisRun.Trigger.MANUAL, by=request.user
         )
         messages.success(request, f"Analysis of {centre.name} started.")
-    return redirect("analytics:overview")
+    return redirect(_safe_back(request, request.POST.get("next", ""), centre))
 
 
 # --- Suggested repeated problems: confirm or dismiss ----------------------------------------------

@@ -100,7 +100,15 @@ def _week_bars(weeks, xs, slot, frame: Frame, scale, left_out) -> str:
     parts = ['<g class="bars">']
     for x, week in zip(xs, weeks, strict=True):
         h = week.count * scale
-        partial = f" (first {week.days} days)" if week.days < 7 else ""
+        if week.days == 0:
+            parts.append(
+                f'<g class="bar {week.phase} no-data" data-label={quoteattr(week.label)}>'
+                f"<title>{escape(f'Week of {week.label}: no data (before the log starts)')}</title>"
+                f'<rect x="{num(x - slot / 2)}" y="{num(frame.top)}" width="{num(slot)}" '
+                f'height="{num(frame.height)}" fill="#f1f3f5"/></g>'
+            )
+            continue
+        partial = f" ({week.days} days of data)" if week.days < 7 else ""
         tip = f"Week of {week.label}: {week.count:,}{partial}, {PHASE_LABELS[week.phase].lower()}"
         parts.append(
             f'<g class="bar {week.phase}" data-label={quoteattr(week.label)} '

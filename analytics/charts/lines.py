@@ -48,16 +48,18 @@ def line_chart(
     y_label: str,
     y_format: Callable[[float], str] = format_count,
     y_max: float | None = None,
+    y_ticks: Sequence[float] | None = None,
     point_labels: Sequence[str] | None = None,
     mark_label: str = "Spike found by the analysis",
     height: float = 260,
 ) -> str:
     """Lines over time, one per series, with the flagged points ringed and a legend below.
-    ``point_labels`` (default ``x_labels``) name each point in its tooltip."""
+    ``point_labels`` (default ``x_labels``) name each point in its tooltip; ``y_ticks``
+    (from 0) replace the round steps up to the largest value or ``y_max``."""
     values = [v for s in series for v in s.values if v is not None]
     if not x_labels or not values:
         return empty(chart_id, "line", title, description, "No data for this period.")
-    ticks = nice_ticks(y_max if y_max is not None else max(values))
+    ticks = list(y_ticks) if y_ticks else nice_ticks(y_max if y_max is not None else max(values))
     frame = Frame(left=56, top=12, width=WIDTH - 56 - 14, height=height - 12 - 50)
     n = len(x_labels)
     xs = [frame.left + (frame.width * (i + 0.5) / n) for i in range(n)]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-WIDTH = 480
+WIDTH = 420
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 TEXT = "#212529"  # 15:1 on white
 MUTED = "#495057"  # 8:1
@@ -159,7 +159,9 @@ def x_axis(frame: Frame, positions: list[float], labels: Sequence[str], label: s
             f'<line x1="{num(x)}" x2="{num(x)}" y1="{num(frame.bottom)}" '
             f'y2="{num(frame.bottom + 4)}" stroke="{MUTED}"/>'
         )
-        parts.append(text(x, frame.bottom + 18, labels[i], anchor="middle", fill=MUTED))
+        half = text_width(labels[i]) / 2
+        centre = min(max(x, half + 2), WIDTH - half - 2)  # the first and last stay inside
+        parts.append(text(centre, frame.bottom + 18, labels[i], anchor="middle", fill=MUTED))
     parts.append(text(frame.left + frame.width / 2, height, label, anchor="middle", fill=MUTED))
     parts.append("</g>")
     return "".join(parts)

@@ -256,8 +256,9 @@ PHASE_BEFORE, PHASE_GUARD, PHASE_LAG, PHASE_AFTER = "before", "guard", "lag", "a
 
 @dataclass(frozen=True)
 class ProfileWeek:
-    """One week of the before/after picture: its first day, how many of its days have data,
-    the target's count, and which part of the measurement it falls in."""
+    """One week of the before/after picture: its first day, how many of its days have data
+    (none before the log's first day; fewer in a week cut short by the end of the data), the
+    target's count, and which part of the measurement it falls in."""
 
     start: date
     days: int
@@ -270,17 +271,24 @@ def weekly_profile(
 ) -> list[ProfileWeek]:
     """The target's weekly counts from the start of the "before" window to the end of the
     data, in weeks counted from that start (so each week falls in one part: before, the guard
-    weeks left out before the change, the lag weeks left out after it, or after). A last week
-    cut short by the end of the data says how many days it covers."""
+    weeks left out before the change, the lag weeks left out after it, or after).
+
+    ``days`` are the days with any problem (ascending): the first is where the log starts,
+    so weeks before it say they have no data rather than showing a count of nought."""
     end = max(windows.after_end, implemented_on)
     dense = _dense(days, target, windows.before_start, end)
+    first = days[0].astype(object) if days.size else end
     weeks = []
     for offset in range(0, dense.size, 7):
         start = windows.before_start + timedelta(days=offset)
         chunk = dense[offset : offset + 7]
+        missing = min(chunk.size, max(0, (first - start).days))
         weeks.append(
             ProfileWeek(
-                start, int(chunk.size), int(chunk.sum()), _phase(start, windows, implemented_on)
+                start,
+                int(chunk.size - missing),
+                int(chunk.sum()),
+                _phase(start, windows, implemented_on),
             )
         )
     return weeks

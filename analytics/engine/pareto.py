@@ -7,6 +7,7 @@ cumulative share first reaches the cut-off (80 % by default).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -27,17 +28,17 @@ def pareto_table(values: pd.Series, *, cutoff: float = 0.8, missing: str = "") -
     cleaned = values.astype("string").fillna("").str.strip()
     cleaned = cleaned.replace("", missing) if missing else cleaned[cleaned != ""]
     counts = cleaned.value_counts()
-    if counts.empty:
-        return []
-    frame = counts.rename_axis("value").reset_index(name="count")
-    frame = frame.sort_values(["count", "value"], ascending=[False, True], kind="stable")
-    total = int(frame["count"].sum())
-    shares = frame["count"] / total
-    cumulative = shares.cumsum()
-    reached = cumulative.shift(fill_value=0.0) < cutoff
-    return [
-        ParetoRow(str(v), int(c), float(s), float(cu), bool(r))
-        for v, c, s, cu, r in zip(
-            frame["value"], frame["count"], shares, cumulative, reached, strict=True
-        )
-    ]
+    return pareto_from_counts({str(v): int(c) for v, c in counts.items()}, cutoff=cutoff)
+
+
+def pareto_from_counts(counts: Mapping[str, int], *, cutoff: float = 0.8) -> list[ParetoRow]:
+    """The Pareto table of ready counts (plain Python: the dashboard builds it from stored
+    weekly counts during a request). Zero counts are left out."""
+    ranked = sorted(((v, n) for v, n in counts.items() if n > 0), key=lambda vn: (-vn[1], vn[0]))
+    total = sum(n for _, n in ranked)
+    rows, running = [], 0
+    for value, count in ranked:
+        vital = running / total < cutoff
+        running += count
+        rows.append(ParetoRow(value, count, count / total, running / total, vital))
+    return rows

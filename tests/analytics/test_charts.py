@@ -56,7 +56,7 @@ def test_a_chart_is_an_image_named_by_its_title_and_described_for_screen_readers
 
 def test_a_chart_is_sized_by_its_viewbox_only_so_it_scales_to_a_phone():
     root = _parse(_line())
-    assert re.fullmatch(r"0 0 480 \d+(\.\d+)?", root.get("viewBox"))
+    assert re.fullmatch(r"0 0 420 \d+(\.\d+)?", root.get("viewBox"))
     assert root.get("width") is None
     assert root.get("height") is None
 
@@ -234,7 +234,7 @@ def test_the_before_after_chart_draws_a_bar_a_week_in_its_phase():
         "lag",
         "after",
     ]
-    assert bars[-1].find("svg:title", NS).text == "Week of a4: 1 (first 3 days), after"
+    assert bars[-1].find("svg:title", NS).text == "Week of a4: 1 (3 days of data), after"
 
 
 def test_the_before_after_chart_marks_the_change_and_both_mean_rates():

@@ -26,3 +26,12 @@ def test_an_empty_log_gives_an_empty_table():
 def test_ties_are_ordered_by_value_so_the_table_is_stable():
     rows = pareto_table(pd.Series(["b", "a", "c", "a", "b", "c"]))
     assert [r.value for r in rows] == ["a", "b", "c"]
+
+
+def test_ready_counts_give_the_same_table_as_the_values_they_count():
+    from analytics.engine.pareto import pareto_from_counts
+
+    values = pd.Series(["process"] * 7 + ["people"] * 2 + ["systems"] * 2 + ["policy"])
+    assert pareto_from_counts({"people": 2, "process": 7, "systems": 2, "policy": 1, "x": 0}) == (
+        pareto_table(values)
+    )
