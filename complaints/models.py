@@ -373,12 +373,25 @@ class ImportJob(models.Model):
 
 
 class PreventiveAction(models.Model):
-    """A change made to stop a repeated problem recurring (element 3).
+    """A change to customer service systems or procedures to stop a problem recurring
+    (element 3): negotiated with the appropriate authority (3.1), actioned (3.2), told to
+    customers (3.3), monitored and adjusted (3.4); or a change the organisation brought in
+    that the learner actioned (3.5).
 
     What the engine needs to measure it: the problems it targets (a problem type, optionally
     narrowed to one product) and the date the change took effect. The before/after result is
-    stored by the analytics engine (``analytics.Effectiveness``).
+    stored by the analytics engine (``analytics.Effectiveness``). A change not implemented
+    yet (awaiting the authority's decision, or refused) has no date and nothing to measure.
     """
+
+    class Kind(models.TextChoices):
+        OWN = "own", "A change I proposed"
+        ORGANISATION = "organisation", "A change my organisation brought in, which I actioned"
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        APPROVED_WITH_CHANGES = "approved_with_changes", "Approved with changes"
+        REFUSED = "refused", "Refused"
 
     centre = models.ForeignKey(
         "accounts.Centre", on_delete=models.CASCADE, related_name="preventive_actions"
@@ -389,15 +402,44 @@ class PreventiveAction(models.Model):
         related_name="preventive_actions",
         help_text="Whose evidence this is.",
     )
+    repeated_problem = models.ForeignKey(
+        "RepeatedProblem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="preventive_actions",
+        help_text="The repeated problem it addresses, if any.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OWN)
     title = models.CharField(max_length=200)
-    description = models.TextField(help_text="What changed in systems or procedures.")
+    # 3.1: the negotiation with the appropriate authority.
+    proposal = models.TextField(blank=True, help_text="The change proposed to the authority.")
+    authority = models.CharField(max_length=200, blank=True, help_text="Who decided: name or role.")
+    decision = models.CharField(max_length=30, choices=Decision.choices, blank=True)
+    decision_on = models.DateField(null=True, blank=True)
+    agreed = models.TextField(
+        blank=True, help_text="What the authority agreed, the changes they asked for, or why not."
+    )
+    # 3.2: what changed, and when.
+    description = models.TextField(blank=True, help_text="What changed in systems or procedures.")
     category = models.CharField(
         max_length=30, choices=Category.choices, help_text="The type of problem it targets."
     )
     product = models.CharField(
         max_length=120, blank=True, help_text="The product or service it targets; blank for all."
     )
-    implemented_on = models.DateField(help_text="The day the change took effect.")
+    implemented_on = models.DateField(
+        null=True, blank=True, help_text="The day the change took effect."
+    )
+    # 3.4: how the learner will check it worked (the result is the engine's).
+    monitoring_plan = models.TextField(blank=True)
+    # 3.5: a change brought in by the organisation.
+    organisation_change = models.TextField(
+        blank=True, help_text="What the organisation introduced."
+    )
+    how_actioned = models.TextField(
+        blank=True, help_text="How the learner actioned the organisation's change."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -405,15 +447,88 @@ class PreventiveAction(models.Model):
 
     class Meta:
         ordering = ["-implemented_on", "-pk"]
-        indexes = [models.Index(fields=["centre", "implemented_on"])]
+        indexes = [
+            models.Index(fields=["centre", "implemented_on"]),
+            models.Index(fields=["learner", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:prevent-detail", args=[self.pk])
 
     @property
     def target_label(self) -> str:
         label = self.get_category_display()
         return f"{label}: {self.product}" if self.product else label
+
+    @property
+    def is_approved(self) -> bool:
+        return self.decision in (self.Decision.APPROVED, self.Decision.APPROVED_WITH_CHANGES)
+
+    @property
+    def is_implemented(self) -> bool:
+        return self.implemented_on is not None
+
+    @property
+    def is_organisations(self) -> bool:
+        return self.kind == self.Kind.ORGANISATION
+
+    @property
+    def stage(self) -> str:
+        """Where the change stands, in a few words."""
+        if self.decision == self.Decision.REFUSED:
+            return "Refused"
+        if self.is_implemented:
+            return "In place"
+        if self.is_approved:
+            return "Agreed, not in place yet"
+        if self.is_organisations:
+            return "To action"
+        return "Awaiting a decision" if self.authority else "Planned"
+
+
+class CustomerCommunication(models.Model):
+    """Telling customers what is being done (3.3): when, how, to whom, and what was said."""
+
+    preventive_action = models.ForeignKey(
+        PreventiveAction, on_delete=models.CASCADE, related_name="communications"
+    )
+    sent_on = models.DateField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    audience = models.CharField(max_length=200, help_text="Which customers were told.")
+    message = models.TextField(help_text="What they were told.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sent_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} to {self.audience} on {self.sent_on}"
+
+
+class PreventiveAdjustment(models.Model):
+    """A change made to a preventive action after monitoring it (3.4), typically when the
+    measured result was weak: what was adjusted, when and why."""
+
+    preventive_action = models.ForeignKey(
+        PreventiveAction, on_delete=models.CASCADE, related_name="adjustments"
+    )
+    made_on = models.DateField()
+    what = models.TextField(help_text="What was adjusted.")
+    why = models.TextField(help_text="Why: what the monitoring showed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["made_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Adjustment on {self.made_on} to {self.preventive_action_id}"
 
 
 # --- Element 2: repeated problems and the options for solving them ------------------------------

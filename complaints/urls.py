@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import imports, problems, repeated
+from complaints.views import imports, preventive, problems, repeated
 
 app_name = "complaints"
 
@@ -31,4 +31,21 @@ urlpatterns += [
     ),
     path("repeated/<int:pk>/consultation/", repeated.repeated_consult, name="repeated-consult"),
     path("repeated/<int:pk>/decide/", repeated.repeated_decide, name="repeated-decide"),
+]
+
+urlpatterns += [
+    path("prevent/", preventive.prevent_list, name="prevent-list"),
+    path("prevent/new/", preventive.prevent_create, name="prevent-create"),
+    path("prevent/<int:pk>/", preventive.prevent_detail, name="prevent-detail"),
+    path("prevent/<int:pk>/edit/", preventive.prevent_edit, name="prevent-edit"),
+    path(
+        "prevent/<int:pk>/communications/new/",
+        preventive.communication_create,
+        name="prevent-communication-create",
+    ),
+    path(
+        "prevent/<int:pk>/adjustments/new/",
+        preventive.adjustment_create,
+        name="prevent-adjustment-create",
+    ),
 ]

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # (complaints imports nothing from analytics). Empty: nobody listens.
 CASEBOOK_PROBLEM_CHANGED_TASK = "analytics.problem_changed"
 CASEBOOK_PROBLEMS_IMPORTED_TASK = "analytics.problems_imported"
+# A preventive action was recorded or its date or target changed: the task takes the centre's
+# id, and the engine's full pass re-measures every preventive action of the centre. The
+# engine has no task of its own for this yet, so its after-an-import full pass serves.
+CASEBOOK_PREVENTIVE_ACTION_CHANGED_TASK = "analytics.problems_imported"
 
 LOGGING = {
     "version": 1,

@@ -100,4 +100,14 @@ urlpatterns = [
         views.draft_from_problem,
         name="draft-from-problem",
     ),
+    path(
+        "drafts/from-repeated-problem/<int:pk>/",
+        views.draft_from_repeated_problem,
+        name="draft-from-repeated",
+    ),
+    path(
+        "drafts/from-preventive-action/<int:pk>/",
+        views.draft_from_preventive_action,
+        name="draft-from-preventive",
+    ),
 ]

@@ -244,6 +244,22 @@ class EvidenceItem(models.Model):
         related_name="evidence_drafts",
         help_text="The problem this personal statement was drafted from.",
     )
+    drafted_from_repeated = models.ForeignKey(
+        "complaints.RepeatedProblem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence_drafts",
+        help_text="The repeated problem this personal statement was drafted from.",
+    )
+    drafted_from_action = models.ForeignKey(
+        "complaints.PreventiveAction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence_drafts",
+        help_text="The preventive action this personal statement was drafted from.",
+    )
     problems = models.ManyToManyField(
         "complaints.Problem", blank=True, related_name="evidence_items"
     )
@@ -271,6 +287,16 @@ class EvidenceItem(models.Model):
                 fields=["drafted_from"],
                 condition=models.Q(status="draft", drafted_from__isnull=False),
                 name="evidence_one_draft_per_problem",
+            ),
+            models.UniqueConstraint(
+                fields=["drafted_from_repeated"],
+                condition=models.Q(status="draft", drafted_from_repeated__isnull=False),
+                name="evidence_one_draft_per_repeated_problem",
+            ),
+            models.UniqueConstraint(
+                fields=["drafted_from_action"],
+                condition=models.Q(status="draft", drafted_from_action__isnull=False),
+                name="evidence_one_draft_per_preventive_action",
             ),
         ]
         ordering = ["enrolment", "ei"]

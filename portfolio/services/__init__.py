@@ -2,7 +2,11 @@
 
 from portfolio.services.assessment import Decision, evidence_assess
 from portfolio.services.attachments import attachment_add, attachment_remove
-from portfolio.services.drafts import evidence_draft_from_problem
+from portfolio.services.drafts import (
+    evidence_draft_from_preventive_action,
+    evidence_draft_from_problem,
+    evidence_draft_from_repeated_problem,
+)
 from portfolio.services.enrolments import enrolment_create, enrolment_validate
 from portfolio.services.evidence import (
     evidence_create,
@@ -74,7 +78,9 @@ __all__ = [
     "enrolment_create",
     "enrolment_validate",
     "evidence_create",
+    "evidence_draft_from_preventive_action",
     "evidence_draft_from_problem",
+    "evidence_draft_from_repeated_problem",
     "evidence_ei_reserve",
     "evidence_links_validate",
     "evidence_submit",

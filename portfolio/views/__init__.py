@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from portfolio.views.evidence import (
+    draft_from_preventive_action,
     draft_from_problem,
+    draft_from_repeated_problem,
     evidence_create,
     evidence_detail,
     evidence_edit,
@@ -70,7 +72,9 @@ __all__ = [
     "coverage_home",
     "decision_sign",
     "decisions_sign_all",
+    "draft_from_preventive_action",
     "draft_from_problem",
+    "draft_from_repeated_problem",
     "element_record_countersign",
     "element_record_sign",
     "evidence_assess",

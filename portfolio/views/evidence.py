@@ -144,3 +144,44 @@ def draft_from_problem(request: HttpRequest, problem_pk: int) -> HttpResponse:
     else:
         messages.info(request, f"This is the draft you already started from {problem.reference}.")
     return redirect(item)
+
+
+@login_required
+@require_POST
+def draft_from_repeated_problem(request: HttpRequest, pk: int) -> HttpResponse:
+    record = complaints_selectors.repeated_problem_for_owner(user=request.user, pk=pk)
+    try:
+        item, created = services.evidence_draft_from_repeated_problem(
+            repeated_problem=record, by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(record)
+    _drafted_message(request, item, created, f"the repeated problem “{record.title}”")
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def draft_from_preventive_action(request: HttpRequest, pk: int) -> HttpResponse:
+    action = complaints_selectors.preventive_action_for_owner(user=request.user, pk=pk)
+    try:
+        item, created = services.evidence_draft_from_preventive_action(
+            preventive_action=action, by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(action)
+    _drafted_message(request, item, created, f"the preventive action “{action.title}”")
+    return redirect(item)
+
+
+def _drafted_message(request: HttpRequest, item, created: bool, source: str) -> None:
+    if created:
+        messages.success(
+            request,
+            f"EI {item.ei} is a draft personal statement from {source}. Check and edit the "
+            "words, then confirm the suggested mapping.",
+        )
+    else:
+        messages.info(request, f"This is the draft you already started from {source}.")
