@@ -8,6 +8,7 @@ CSV of that table, always hold the same numbers.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from analytics import charts
@@ -167,7 +168,11 @@ def pareto_figure(pareto: Pareto, slug: str) -> Figure:
         if pareto.dimension == "category"
         else "Share of the problems with a root cause recorded",
     )
-    table = Table(
+    return Figure(slug, pareto.title, chart, [pareto_table(pareto, slug)])
+
+
+def pareto_table(pareto: Pareto, slug: str) -> Table:
+    return Table(
         slug=slug,
         caption=f"Pareto of {pareto.title.lower()}",
         columns=[
@@ -183,7 +188,6 @@ def pareto_figure(pareto: Pareto, slug: str) -> Figure:
         ],
         note="Nothing recorded in this period." if not pareto.rows else "",
     )
-    return Figure(slug, pareto.title, chart, [table])
 
 
 # --- repeated problems ---------------------------------------------------------------------------
@@ -246,8 +250,13 @@ def effect_figure(effect: ActionEffect) -> Figure:
         before_mean=effect.before_mean,
         after_mean=effect.after_mean,
     )
-    table = Table(
-        slug=slug,
+    return Figure(slug, action.title, chart, [effect_table(effect)])
+
+
+def effect_table(effect: ActionEffect) -> Table:
+    result, action = effect.result, effect.action
+    return Table(
+        slug=f"action-{action.pk}",
         caption=f"{action.title}: problems a week",
         columns=[Column("Week starting", DATE), Column("Problems", COUNT), Column("Part")],
         rows=[
@@ -259,7 +268,6 @@ def effect_figure(effect: ActionEffect) -> Figure:
             for w in result.weekly
         ],
     )
-    return Figure(slug, action.title, chart, [table])
 
 
 def _days_note(days: int) -> str:
@@ -418,6 +426,15 @@ def satisfaction_figures(satisfaction: Satisfaction, *, scope: str) -> list[Figu
         x_label="Score",
         y_label="Customers",
     )
+    weeks_table, scores_table = satisfaction_tables(satisfaction)
+    return [
+        Figure("satisfaction", "Mean score a week", trend, [weeks_table]),
+        Figure("scores", "Scores given", spread, [scores_table]),
+    ]
+
+
+def satisfaction_tables(satisfaction: Satisfaction) -> tuple[Table, Table]:
+    total = satisfaction.total
     weeks_table = Table(
         slug="satisfaction-weeks",
         caption="Satisfaction scores per week asked",
@@ -438,10 +455,7 @@ def satisfaction_figures(satisfaction: Satisfaction, *, scope: str) -> list[Figu
             for score, n in enumerate(total.counts, start=1)
         ],
     )
-    return [
-        Figure("satisfaction", "Mean score a week", trend, [weeks_table]),
-        Figure("scores", "Scores given", spread, [scores_table]),
-    ]
+    return weeks_table, scores_table
 
 
 # --- the whole page ------------------------------------------------------------------------------
@@ -465,6 +479,45 @@ class DashboardView:
         for table in (self.candidates, self.effects, self.service_types):
             found[table.slug] = table
         return found
+
+
+def export_section(slug: str) -> str | None:
+    """The part of the dashboard whose selector holds the table named ``slug``: all the CSV
+    export reads."""
+    if slug in ("trend", "spikes"):
+        return "trend"
+    if slug in ("pareto-types", "pareto-causes"):
+        return "paretos"
+    if slug == "candidates":
+        return "candidates"
+    if slug == "actions" or re.fullmatch(r"action-\d+", slug):
+        return "effects"
+    if slug in ("service-weeks", "service-types"):
+        return "service"
+    if slug in ("satisfaction-weeks", "satisfaction-scores"):
+        return "satisfaction"
+    return None
+
+
+def section_tables(section: str, part) -> dict[str, Table]:
+    """The tables of one part of the dashboard (what ``export_section`` named), by slug, built
+    as the page builds them but without the charts."""
+    if section == "trend":
+        tables = [trend_table(part), spikes_table(part)]
+    elif section == "paretos":
+        tables = [
+            pareto_table(part["category"], "pareto-types"),
+            pareto_table(part["root_cause_category"], "pareto-causes"),
+        ]
+    elif section == "candidates":
+        tables = [candidates_table(part)]
+    elif section == "effects":
+        tables = [effects_table(part), *(effect_table(e) for e in part)]
+    elif section == "service":
+        tables = [service_weeks_table(part), service_types_table(part)]
+    else:
+        tables = list(satisfaction_tables(part))
+    return {table.slug: table for table in tables}
 
 
 def dashboard_view(data: Dashboard) -> DashboardView:

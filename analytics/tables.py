@@ -51,7 +51,12 @@ class Table:
         out = []
         for i, row in enumerate(self.display()):
             cells = [
-                {"text": text, "numeric": col.numeric, "label": col.label}
+                {
+                    "text": text,
+                    "numeric": col.numeric,
+                    "label": col.label,
+                    "nowrap": col.kind == DATE,
+                }
                 for text, col in zip(row, self.columns, strict=True)
             ]
             out.append({"cells": cells, "highlight": bool(self.highlight and self.highlight[i])})

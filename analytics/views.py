@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Centre, Role, User
 from accounts.selectors import centres_for_role, user_has_role
 from analytics import selectors, services
-from analytics.dashboard import dashboard_view
+from analytics.dashboard import dashboard_view, export_section, section_tables
 from analytics.forms import DashboardFilterForm
 from analytics.models import AnalysisRun, RecurringCandidate
 from analytics.selectors import dashboard as dashboard_selectors
@@ -36,6 +36,10 @@ def _managed_centres(request: HttpRequest):
     if not centres:
         raise Http404("No centre you manage.")
     return centres
+
+
+# The page lists the newest suggestions; their CSV holds every one in the period, up to this.
+EXPORT_CANDIDATES = 10_000
 
 
 def _dashboard_centres(request: HttpRequest) -> list[Centre]:
@@ -106,8 +110,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """One of the dashboard's tables as CSV, for the same filters (``table`` names it)."""
     form, filters = _dashboard_filters(request)
-    data = dashboard_selectors.dashboard_data(filters=filters, candidate_limit=10_000)
-    table = dashboard_view(data).tables().get(request.GET.get("table", ""))
+    slug = request.GET.get("table", "")
+    section = export_section(slug)
+    if section is None:
+        raise Http404("No such table.")
+    part = dashboard_selectors.dashboard_section(
+        filters=filters, section=section, candidate_limit=EXPORT_CANDIDATES
+    )
+    table = section_tables(section, part).get(slug)
     if table is None:
         raise Http404("No such table.")
     name = f"casebook-{filters.centre.slug}-{table.slug}-{filters.start}-to-{filters.end}.csv"

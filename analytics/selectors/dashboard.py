@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from accounts.models import Centre
 from analytics.engine.effectiveness import VERDICT_LABELS
@@ -90,6 +90,7 @@ class Trend:
     other_series: int
     totals: list[int]
     signals: list[Signal]
+    elsewhere: list[tuple[str, str, int]]  # (dimension, label, spikes) of the other dimensions
 
     @property
     def total(self) -> int:
@@ -129,7 +130,26 @@ def trend(filters: DashboardFilters) -> Trend:
         other_series=len(counts) - len(drawn),
         totals=totals,
         signals=signals,
+        elsewhere=_spikes_elsewhere(filters),
     )
+
+
+def _spikes_elsewhere(filters: DashboardFilters) -> list[tuple[str, str, int]]:
+    """How many spikes the other dimensions the dashboard shows by have in the period."""
+    others = [d for d in DIMENSIONS if d != filters.dimension]
+    counts = dict(
+        Signal.objects.filter(
+            centre=filters.centre,
+            active=True,
+            dimension__in=others,
+            period_start__lte=filters.end,
+            period_end__gte=filters.start,
+        )
+        .values_list("dimension")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(d, DIMENSION_LABELS[d], counts.get(d, 0)) for d in others]
 
 
 def _drawn_keys(counts: dict[str, list[int]], spiked: dict, value: str) -> list[str]:
@@ -468,3 +488,16 @@ def dashboard_data(
         satisfaction=satisfaction(filters),
         runs=run_state(centre=filters.centre),
     )
+
+
+def dashboard_section(*, filters: DashboardFilters, section: str, candidate_limit: int):
+    """One part of the dashboard (for the CSV export of one of its tables)."""
+    readers = {
+        "trend": trend,
+        "paretos": paretos,
+        "candidates": lambda f: candidates(f, limit=candidate_limit),
+        "effects": effects,
+        "service": service,
+        "satisfaction": satisfaction,
+    }
+    return readers[section](filters)

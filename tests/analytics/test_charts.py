@@ -318,3 +318,34 @@ def test_the_chart_package_imports_neither_django_nor_pandas_nor_the_rest_of_the
         "analytics.charts.bars",
         "analytics.charts.before_after",
     }
+
+
+def test_given_ticks_replace_the_round_steps():
+    series = [charts.Series("Mean score", [4.1, 3.9, None, 4.4, 4.0, 3.2])]
+    root = _parse(_line(series=series, y_ticks=[0, 1, 2, 3, 4, 5], y_label="Mean score"))
+    ticks = [t for t in _texts(root) if t.isdigit()]
+    assert ticks == ["0", "1", "2", "3", "4", "5"]
+
+
+def test_the_first_and_last_tick_labels_stay_inside_the_chart():
+    labels = ["30 Dec 2025", "6 Jan 2026"]
+    root = _parse(_line(x_labels=labels, series=[charts.Series("All", [1, 2])]))
+    width = float(root.get("viewBox").split()[2])
+    axis = _groups(root, "axis-x")[0]
+    for text in axis.iter(f"{{{NS['svg']}}}text"):
+        if text.text in labels:
+            half = charts.svg.text_width(text.text) / 2
+            assert half <= float(text.get("x")) <= width - half
+
+
+def test_weeks_before_the_log_began_are_drawn_as_no_data_not_as_nought():
+    weeks = [charts.Week("w0", 0, "before", days=0), charts.Week("w1", 3, "before", days=4)] + [
+        charts.Week("a0", 2, "after")
+    ]
+    root = _before_after(weeks=weeks, change_index=2, before_mean=5.25, after_mean=2.0)
+    empty = _groups(root, "no-data")
+    assert len(empty) == 1
+    assert empty[0].find("svg:title", NS).text == "Week of w0: no data (before the log starts)"
+    assert empty[0].get("data-value") is None
+    partial = _groups(root, "bar")[1]
+    assert partial.find("svg:title", NS).text == "Week of w1: 3 (4 days of data), before"

@@ -328,6 +328,16 @@ def test_a_centre_never_analysed_says_so(client, manager):
     assert "No data for this period." in html
 
 
+def test_spikes_by_the_other_dimensions_are_counted_with_a_link_to_them(
+    client, manager, centre, stored
+):
+    _signal(centre, key="Smart meters", dimension="product", ago=1)
+    html = _page(client, manager)
+    assert "1 spike by product or service</a>" in html
+    assert "0 spikes by channel</a>" in html
+    assert "dimension=product" in html
+
+
 # --- filters -------------------------------------------------------------------------------------
 
 
@@ -451,6 +461,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(
 def test_an_unknown_table_is_404(client, manager, stored):
     client.force_login(manager)
     assert client.get(EXPORT, {"table": "users"}).status_code == 404
+    assert client.get(EXPORT, {"table": "action-999999"}).status_code == 404
     assert client.get(EXPORT).status_code == 404
 
 

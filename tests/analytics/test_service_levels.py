@@ -132,3 +132,17 @@ def test_the_weekly_profile_marks_before_guard_lag_and_after_weeks_and_keeps_eve
     assert weeks[6].start == implemented
     assert all(w.count == 7 == w.days for w in weeks[:-1])
     assert (weeks[-1].days, weeks[-1].count) == (3, 3)  # cut short by the end of the data
+
+
+def test_the_weekly_profile_says_which_weeks_came_before_the_log_began():
+    settings = EffectSettings(before_weeks=4, guard_weeks=1, lag_weeks=1, after_weeks=4)
+    implemented = datetime.date(2026, 3, 2)
+    windows = effect_windows(implemented, datetime.date(2026, 4, 6), settings)
+    # The log starts on the third day of the second week of the before window.
+    days = np.arange(
+        np.datetime64(windows.before_start) + 9, np.datetime64("2026-04-06"), dtype="datetime64[D]"
+    )
+    weeks = weekly_profile(
+        days=days, target=np.ones(days.size), windows=windows, implemented_on=implemented
+    )
+    assert [(w.days, w.count) for w in weeks[:3]] == [(0, 0), (5, 5), (7, 7)]
