@@ -11,6 +11,7 @@ from complaints.models import (
     IdentifiedBy,
     Option,
     OptionBasis,
+    PreventiveAction,
     Problem,
     RepeatedProblem,
 )
@@ -85,3 +86,49 @@ class OptionFactory(factory.django.DjangoModelFactory):
     organisation_disadvantages = "Warehouse staff time."
     cost = "Two hours a week"
     feasibility = Feasibility.HIGH
+
+
+def decide(record: RepeatedProblem, *, option: Option | None = None) -> RepeatedProblem:
+    """Mark a repeated problem decided with an option chosen (two options, a consultation),
+    as repeated_problem_decide leaves it, without going through its rules."""
+    if option is None:
+        option = OptionFactory(repeated_problem=record, title="Daily dispatch check")
+        OptionFactory(
+            repeated_problem=record,
+            title="Courier upgrade",
+            basis=OptionBasis.AUTHORISED_EXCEPTION,
+            customer_advantages="",
+            organisation_disadvantages="",
+            organisation_advantages="Fewer repeat calls.",
+        )
+    record.consulted_with = "Team leader"
+    record.consulted_on = timezone.localdate() - datetime.timedelta(days=40)
+    record.agreed = "Try a daily dispatch check."
+    record.chosen_option = option
+    record.justification = "Routers go out the same day, at little cost."
+    record.status = RepeatedProblem.Status.DECIDED
+    record.decided_at = timezone.now() - datetime.timedelta(days=39)
+    record.save()
+    return record
+
+
+class PreventiveActionFactory(factory.django.DjangoModelFactory):
+    """A learner's own change, approved a month ago and in place for three weeks."""
+
+    class Meta:
+        model = PreventiveAction
+
+    centre = factory.SubFactory(CentreFactory)
+    learner = factory.SubFactory(UserFactory)
+    title = "Daily dispatch check"
+    proposal = "Check every confirmed order is dispatched by 4 pm."
+    authority = "Customer services manager"
+    decision = PreventiveAction.Decision.APPROVED
+    decision_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    agreed = "A four-week trial."
+    description = "The warehouse checks the day's confirmed orders at 4 pm."
+    category = Category.SYSTEM_FAILURE
+    product = "Broadband"
+    implemented_on = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=21)
+    )
