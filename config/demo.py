@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from accounts.models import Centre, Role, User
 from accounts.services import membership_grant
+from analytics.engine.grouping import GroupingSettings
 from analytics.generator import GeneratorConfig, generate_log
-from analytics.models import AnalysisRun
+from analytics.generator.story import InjectedStory, story_inject
+from analytics.models import AnalysisRun, AnalysisSettings
 from analytics.services import analysis_run_execute
 from analytics.services.generated import StoredLog, generated_log_store
 from complaints.models import Problem
@@ -28,6 +30,13 @@ DEMO_CENTRE_SLUG = "demo"
 DEMO_DAYS = 270
 DEMO_PROBLEMS_PER_DAY = 8.0
 DEMO_SEED = 2026
+# The demo's story for elements 2 and 3: the demo learner's clearest repeated problem was
+# dealt with by a change this long after its last incident, which cut that kind of problem
+# to the first of these shares that leaves the repeated problem still found by the engine.
+# Logging it as a preventive action from that day shows a measured effect (seed_demo prints
+# the date; analytics.generator.story does the work).
+DEMO_STORY_LAG = datetime.timedelta(days=28)
+DEMO_STORY_KEEPS = (0.4, 0.5, 0.6)
 
 # (username, first name, last name, role). The five named in the README come first.
 DEMO_PEOPLE = [
@@ -52,6 +61,7 @@ class DemoSummary:
     preventive_actions_created: int
     analysed: bool
     evidence_created: int
+    story: InjectedStory | None = None
 
 
 @transaction.atomic
@@ -67,9 +77,9 @@ def demo_seed(*, today: datetime.date | None = None, days: int = DEMO_DAYS) -> D
     )
     people, created = _demo_people(centre=centre)
     _demo_enrolments(centre=centre, unit=unit, people=people)
-    stored = StoredLog(0, 0, 0)
+    stored, story = StoredLog(0, 0, 0), None
     if not Problem.objects.filter(centre=centre).exists():
-        stored = _demo_problem_log(
+        stored, story = _demo_problem_log(
             centre=centre,
             learners=[people[name] for name in DEMO_LEARNERS],
             today=today or timezone.localdate(),
@@ -91,6 +101,7 @@ def demo_seed(*, today: datetime.date | None = None, days: int = DEMO_DAYS) -> D
         stored.preventive_actions,
         analysed,
         evidence,
+        story,
     )
 
 
@@ -136,7 +147,7 @@ def _demo_enrolments(*, centre: Centre, unit: Unit, people: dict[str, User]) -> 
 
 def _demo_problem_log(
     *, centre: Centre, learners: list[User], today: datetime.date, days: int
-) -> StoredLog:
+) -> tuple[StoredLog, InjectedStory | None]:
     log = generate_log(
         GeneratorConfig(
             start=today - datetime.timedelta(days=days - 1),
@@ -146,4 +157,22 @@ def _demo_problem_log(
             n_learners=len(learners),
         )
     )
-    return generated_log_store(centre=centre, learners=learners, log=log)
+    log, story = story_inject(
+        log,
+        learner_index=0,
+        n_learners=len(learners),
+        lag=DEMO_STORY_LAG,
+        keeps=DEMO_STORY_KEEPS,
+        seed=DEMO_SEED,
+        grouping=GroupingSettings(window_days=AnalysisSettings().group_window_days),
+    )
+    return generated_log_store(centre=centre, learners=learners, log=log), story
+
+
+def demo_story_describe(story: InjectedStory) -> str:
+    kind = story.category.replace("_", " ")
+    return (
+        f"the demo learner's suggested repeated problem ({story.product}, {kind}) was "
+        f"dealt with by a change on {story.implemented_on:%-d %B %Y}: log it as a "
+        "preventive action from that day to see its measured effect"
+    )

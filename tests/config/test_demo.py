@@ -156,6 +156,15 @@ def test_the_full_demo_is_analysed_and_shows_its_injected_spikes_and_clusters(
     assert Effectiveness.objects.filter(action__centre=summary.centre).count() == len(
         [a for a in truth.preventive_actions if a.implemented_on <= today]
     )
+    # The story for elements 2 and 3: the demo learner's repeated problem is suggested to
+    # them, and its series falls after the change the seed prints.
+    story = summary.story
+    assert story is not None and story.incidents >= 3
+    assert any(
+        (c.category, c.product) == (story.category, story.product)
+        and c.incidents.filter(learner__username="learner").count() >= 3
+        for c in candidates
+    )
 
 
 def test_the_demo_learners_portfolio_has_evidence_in_each_state(demo):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from config.demo import DEMO_PEOPLE, demo_seed
+from config.demo import DEMO_PEOPLE, demo_seed, demo_story_describe
 
 
 class Command(BaseCommand):
@@ -25,6 +25,8 @@ class Command(BaseCommand):
                 "assessor, and an observation whose element record is countersigned; the "
                 "internal verifier has sampled and accepted one signed assessment."
             )
+        if summary.story:
+            self.stdout.write(f"A story to try: {demo_story_describe(summary.story)}.")
         if summary.analysed:
             self.stdout.write("The analytics engine has analysed the demo log.")
         self.stdout.write(
