@@ -210,8 +210,8 @@ def candidates_table(candidates: Candidates) -> Table:
                 c.product,
                 c.category_label,
                 c.size,
-                c.first_at.date(),
-                c.last_at.date(),
+                c.first_day,
+                c.last_day,
                 ", ".join(c.shared_words),
             ]
             for c in candidates.shown

@@ -46,22 +46,6 @@ class Table:
             for row in self.rows
         ]
 
-    def display_rows(self) -> list[dict]:
-        """Rows for the template: cells with their text, whether numeric, and emphasis."""
-        out = []
-        for i, row in enumerate(self.display()):
-            cells = [
-                {
-                    "text": text,
-                    "numeric": col.numeric,
-                    "label": col.label,
-                    "nowrap": col.kind == DATE,
-                }
-                for text, col in zip(row, self.columns, strict=True)
-            ]
-            out.append({"cells": cells, "highlight": bool(self.highlight and self.highlight[i])})
-        return out
-
     def csv_rows(self) -> Iterator[list[str | int | float]]:
         yield [csv_safe(c.label) for c in self.columns]
         for row in self.rows:

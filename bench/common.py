@@ -118,7 +118,7 @@ def ensure_million_problem_log(rows: int = 1_000_000, slug: str = "bench") -> di
         "exception_what": "",
         "exception_authorised_by": "",
         "root_cause_whys": "[]",
-        "root_cause_category": "",
+        "root_cause_category": frame["root_cause_category"].astype(str),
         "status": frame["status"].astype(str),
         "acknowledged_at": frame["acknowledged_at"],
         "resolved_at": frame["resolved_at"],

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 
 from accounts.models import Centre
 from analytics.engine.effectiveness import VERDICT_LABELS
@@ -246,9 +247,16 @@ def candidates(filters: DashboardFilters, *, limit: int = CANDIDATES_SHOWN) -> C
     )
     if filters.value and filters.dimension in ("category", "product"):
         queryset = queryset.filter(**{filters.dimension: filters.value})
-    shown = list(queryset.order_by("-last_at", "-pk")[:limit])
+    shown = list(
+        queryset.only(
+            "category", "product", "size", "first_at", "last_at", "shared_words"
+        ).order_by("-last_at", "-pk")[:limit]
+    )
+    labels = KEY_CHOICES["category"]
     for candidate in shown:
-        candidate.category_label = key_label("category", candidate.category)
+        candidate.category_label = labels.get(candidate.category, candidate.category)
+        candidate.first_day = timezone.localdate(candidate.first_at)
+        candidate.last_day = timezone.localdate(candidate.last_at)
     return Candidates(count=queryset.count(), shown=shown)
 
 
