@@ -464,6 +464,13 @@ class PreventiveAction(models.Model):
         return f"{label}: {self.product}" if self.product else label
 
     @property
+    def target_words(self) -> str:
+        """The problems it targets, in a sentence: "system or procedure failure problems with
+        Broadband" (a product keeps its own capitals)."""
+        words = f"{self.get_category_display().lower()} problems"
+        return f"{words} with {self.product}" if self.product else words
+
+    @property
     def is_approved(self) -> bool:
         return self.decision in (self.Decision.APPROVED, self.Decision.APPROVED_WITH_CHANGES)
 

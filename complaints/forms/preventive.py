@@ -8,7 +8,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from complaints.forms.log import DATE_WIDGET, PERSONAL_DATA_NOTE
+from complaints.forms.log import DATE_WIDGET
 from complaints.models import (
     Category,
     CustomerCommunication,
@@ -18,8 +18,10 @@ from complaints.models import (
 )
 
 _NOTE = HTML(
-    '<div class="alert alert-warning" role="note"><strong>Personal data:</strong> '
-    f"{PERSONAL_DATA_NOTE}</div>"
+    '<div class="alert alert-warning" role="note"><strong>Personal data:</strong> Describe '
+    "customers as a group, never by name. Don't type names, e-mail addresses, phone numbers, "
+    "postcodes or account numbers into these boxes: evidence drafted from this record hides "
+    "what looks like personal data, but it should not be here at all.</div>"
 )
 
 
@@ -67,7 +69,12 @@ class PreventiveActionForm(forms.ModelForm):
             "organisation_change": "What did your organisation bring in?",
             "how_actioned": "How did you action it?",
         }
+        # "" drops the model's help text where the label already says it.
         help_texts = {
+            "proposal": "",
+            "description": "",
+            "organisation_change": "",
+            "how_actioned": "What you did to put it into practice, e.g. briefed your team.",
             "repeated_problem": "If the change comes from one of your repeated problems. Only "
             "decided ones are listed: choose the best option for a repeated problem first.",
             "category": "Casebook measures the change against these problems in your centre's "
@@ -147,6 +154,15 @@ class PreventiveActionForm(forms.ModelForm):
                 ),
                 "agreed",
             ),
+            Fieldset("3.2 Actioning it", "description", "implemented_on"),
+            Fieldset(
+                "3.4 Monitoring it",
+                "monitoring_plan",
+                HTML(
+                    '<p class="form-text">What you tell customers (3.3) and any adjustments '
+                    "after monitoring (3.4) are added on the preventive action's page.</p>"
+                ),
+            ),
             Fieldset(
                 "3.5 A change your organisation brought in",
                 HTML(
@@ -156,8 +172,6 @@ class PreventiveActionForm(forms.ModelForm):
                 "organisation_change",
                 "how_actioned",
             ),
-            Fieldset("3.2 Actioning it", "description", "implemented_on"),
-            Fieldset("3.4 Monitoring it", "monitoring_plan"),
             Submit("save", "Save the preventive action"),
         )
 
@@ -208,6 +222,7 @@ class AdjustmentForm(forms.ModelForm):
             "what": "What did you adjust?",
             "why": "Why? What did the monitoring show?",
         }
+        help_texts = {"what": "", "why": ""}
         widgets = {"made_on": DATE_WIDGET, "what": _rows(3), "why": _rows(3)}
 
     def __init__(self, *args, **kwargs):

@@ -259,6 +259,11 @@ def _text(value: str) -> str:
     return redact(value.strip())
 
 
+def _clause(value: str) -> str:
+    """Free text to sit inside a sentence: without its own full stop."""
+    return _text(value).rstrip(".") or "none noted"
+
+
 def _repeated_situation(record: RepeatedProblem, incidents: list[Problem]) -> str:
     lines = [f"A repeated problem: {_text(record.title)}. {_text(record.pattern)}"]
     if incidents:
@@ -304,11 +309,10 @@ def _repeated_action(record: RepeatedProblem, options: list) -> str:
         ):
             if pros or cons:
                 line += (
-                    f" For the {who}: advantages: {_text(pros) or 'none noted'}; "
-                    f"disadvantages: {_text(cons) or 'none noted'}."
+                    f" For the {who}: advantages: {_clause(pros)}; disadvantages: {_clause(cons)}."
                 )
         if option.cost:
-            line += f" Cost: {_text(option.cost)}."
+            line += f" Cost: {_clause(option.cost)}."
         line += f" Feasibility: {option.get_feasibility_display().lower()}."
         lines.append(line)
     if record.consulted:
@@ -446,10 +450,8 @@ def _prevent_situation(action: PreventiveAction, incidents: list) -> str:
     lines = []
     record = action.repeated_problem
     if record is not None:
-        lines.append(
-            f"The repeated problem “{_text(record.title)}”: {_text(record.pattern)} "
-            f"({len(incidents)} incidents in my log)."
-        )
+        lines.append(f"The repeated problem “{_text(record.title)}”: {_text(record.pattern)}")
+        lines.append(f"It was a pattern of {len(incidents)} incidents in my log.")
     if action.is_organisations and action.organisation_change:
         lines.append(f"My organisation brought in a change: {_text(action.organisation_change)}")
     lines.append(f"The change targets {action.target_label.lower()} problems.")
@@ -510,7 +512,10 @@ def _prevent_result(action: PreventiveAction, card) -> str:
         figures = "; ".join(
             f"{w.label.lower()}: {w.rate} ({w.detail})" for w in (card.before, card.after) if w.rate
         )
-        line = f"The before/after analysis of the problem log: {card.verdict_words}"
+        line = (
+            "I checked Casebook's before/after analysis of the problem log on "
+            f"{_day(timezone.localtime(card.computed_at))}. {card.verdict_words}"
+        )
         if figures:
             line += f" {figures[0].upper()}{figures[1:]}."
         if card.change:

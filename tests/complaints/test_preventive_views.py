@@ -176,6 +176,8 @@ def test_readers_see_no_writing_controls(client, persona, name, action):
     text = client.get(action.get_absolute_url()).text
     for control in ["Edit", "Add what customers were told", "Record an adjustment", "Draft a"]:
         assert control not in text
+    assert "A change the learner proposed." in text
+    assert "A change I proposed" not in text
 
 
 def test_the_navigation_marks_preventive_actions(client, learner, action):
@@ -233,6 +235,7 @@ def test_a_refused_change_with_a_date_is_refused_and_the_form_says_why(client, l
         ),
     )
     assert response.status_code == 400
+    assert "Not saved yet: see what to change below." in response.text
     assert "Customer services manager refused this change" in response.text
     assert not PreventiveAction.objects.exists()
 
@@ -495,3 +498,21 @@ def test_the_detail_page_reads_in_a_fixed_number_of_queries(
     client.get(action.get_absolute_url())
     with django_assert_max_num_queries(20):
         assert client.get(action.get_absolute_url()).status_code == 200
+
+
+def test_readers_see_personal_data_in_the_record_redacted_and_the_learner_sees_it_to_remove(
+    client, learner, assessor, action
+):
+    CustomerCommunication.objects.create(
+        preventive_action=action,
+        sent_on=days_ago(1),
+        channel="email",
+        audience="Customers waiting for a router",
+        message="Wrote to jane.doe@example.com about the new check.",
+    )
+    client.force_login(assessor)
+    text = client.get(action.get_absolute_url()).text
+    assert "jane.doe@example.com" not in text
+    assert "[redacted]" in text
+    client.force_login(learner)
+    assert "jane.doe@example.com" in client.get(action.get_absolute_url()).text

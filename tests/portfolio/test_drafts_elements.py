@@ -103,7 +103,10 @@ def test_the_draft_tells_the_pattern_options_consultation_and_choice(decided, in
     assert "Orders wait for a weekly batch → Nobody checks daily" in item.situation
     assert "with colleagues (Warehouse lead)" in item.task
     assert "Option 1: Daily dispatch check (a formal organisational procedure)." in item.action
-    assert "For the customer: advantages: The router arrives when promised." in item.action
+    assert (
+        "For the customer: advantages: The router arrives when promised; disadvantages: none noted."
+    ) in item.action
+    assert ".;" not in item.action
     assert "agreed the way forward with Team leader: Try a daily dispatch check." in item.action
     assert "I chose “Daily dispatch check”" in item.result
     assert "Routers go out the same day" in item.result
