@@ -9,6 +9,7 @@ do not manage gets 404.
 from __future__ import annotations
 
 import csv
+import io
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
@@ -121,10 +122,11 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     if table is None:
         raise Http404("No such table.")
     name = f"casebook-{filters.centre.slug}-{table.slug}-{filters.start}-to-{filters.end}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so a spreadsheet reads the file as UTF-8
+    csv.writer(buffer).writerows(table.csv_rows())
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # so a spreadsheet reads the file as UTF-8
-    csv.writer(response).writerows(table.csv_rows())
     return response
 
 

@@ -151,7 +151,8 @@ def main() -> None:
         with connection.execute_wrapper(count):
             size = len(request().content)
         result = timed(request, repeat=REPEAT)
-        worst = max(worst, result["median_ms"])
+        if view == "dashboard":  # the target is the page's; exports are reported beside it
+            worst = max(worst, result["median_ms"], result["p95_ms"])
         print(
             f"| {name} | {result['median_ms']} | {result['p95_ms']} | {len(queries)} | {size:,} |"
         )

@@ -230,14 +230,25 @@ def paretos(filters: DashboardFilters) -> dict[str, Pareto]:
 
 
 @dataclass(frozen=True)
+class CandidateRow:
+    product: str
+    category: str
+    category_label: str
+    size: int
+    first_day: datetime.date  # local days
+    last_day: datetime.date
+    shared_words: list[str]
+
+
+@dataclass(frozen=True)
 class Candidates:
     count: int
-    shown: list[RecurringCandidate]
+    shown: list[CandidateRow]
 
 
 def candidates(filters: DashboardFilters, *, limit: int = CANDIDATES_SHOWN) -> Candidates:
     """Suggested repeated problems still to review, active in the period (and of the type or
-    product chosen), newest first."""
+    product chosen), newest first: plain rows, as the CSV may hold thousands."""
     start, end = local_day_bounds(filters.start, filters.end)
     queryset = RecurringCandidate.objects.filter(
         centre=filters.centre,
@@ -247,16 +258,22 @@ def candidates(filters: DashboardFilters, *, limit: int = CANDIDATES_SHOWN) -> C
     )
     if filters.value and filters.dimension in ("category", "product"):
         queryset = queryset.filter(**{filters.dimension: filters.value})
-    shown = list(
-        queryset.only(
-            "category", "product", "size", "first_at", "last_at", "shared_words"
-        ).order_by("-last_at", "-pk")[:limit]
-    )
-    labels = KEY_CHOICES["category"]
-    for candidate in shown:
-        candidate.category_label = labels.get(candidate.category, candidate.category)
-        candidate.first_day = timezone.localdate(candidate.first_at)
-        candidate.last_day = timezone.localdate(candidate.last_at)
+    rows = queryset.order_by("-last_at", "-pk").values_list(
+        "category", "product", "size", "first_at", "last_at", "shared_words"
+    )[:limit]
+    labels, tz = KEY_CHOICES["category"], timezone.get_current_timezone()
+    shown = [
+        CandidateRow(
+            product=product,
+            category=category,
+            category_label=labels.get(category, category),
+            size=size,
+            first_day=first_at.astimezone(tz).date(),
+            last_day=last_at.astimezone(tz).date(),
+            shared_words=words,
+        )
+        for category, product, size, first_at, last_at, words in rows
+    ]
     return Candidates(count=queryset.count(), shown=shown)
 
 
