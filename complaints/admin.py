@@ -2,7 +2,13 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import CentreScopedAdmin
-from complaints.models import Action, PreventiveAction, Problem
+from complaints.models import (
+    Action,
+    CustomerCommunication,
+    PreventiveAction,
+    PreventiveAdjustment,
+    Problem,
+)
 
 
 class ActionInline(admin.TabularInline):
@@ -22,9 +28,58 @@ class ProblemAdmin(CentreScopedAdmin, SimpleHistoryAdmin):
     readonly_fields = ("number", "created_at", "updated_at")
 
 
+class CustomerCommunicationInline(admin.TabularInline):
+    """What customers were told, readable beside the action."""
+
+    model = CustomerCommunication
+    extra = 0
+    fields = readonly_fields = ("sent_on", "channel", "audience", "message")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Shown only inside the action's page, which the centre-scoped admin already guards.
+        return True
+
+
+class PreventiveAdjustmentInline(admin.TabularInline):
+    model = PreventiveAdjustment
+    extra = 0
+    fields = readonly_fields = ("made_on", "what", "why")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Shown only inside the action's page, which the centre-scoped admin already guards.
+        return True
+
+
 @admin.register(PreventiveAction)
 class PreventiveActionAdmin(CentreScopedAdmin, SimpleHistoryAdmin):
-    list_display = ("title", "centre", "learner", "category", "product", "implemented_on")
-    list_filter = ("category",)
-    search_fields = ("title", "description", "product")
+    list_display = (
+        "title",
+        "centre",
+        "learner",
+        "kind",
+        "decision",
+        "category",
+        "product",
+        "implemented_on",
+    )
+    list_filter = ("kind", "decision", "category")
+    search_fields = ("title", "description", "product", "authority")
     list_select_related = ("centre", "learner")
+    # Read, not written, here: the rules linking an action to a repeated problem and adding
+    # what customers were told or an adjustment are complaints.preventive's.
+    readonly_fields = ("repeated_problem", "created_at", "updated_at")
+    inlines = [CustomerCommunicationInline, PreventiveAdjustmentInline]

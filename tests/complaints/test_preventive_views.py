@@ -516,3 +516,21 @@ def test_readers_see_personal_data_in_the_record_redacted_and_the_learner_sees_i
     assert "[redacted]" in text
     client.force_login(learner)
     assert "jane.doe@example.com" in client.get(action.get_absolute_url()).text
+
+
+def test_a_centre_admin_reads_an_action_with_its_communications_in_the_admin(
+    client, centre_admin, action
+):
+    CustomerCommunication.objects.create(
+        preventive_action=action,
+        sent_on=days_ago(1),
+        channel="email",
+        audience="Customers waiting for a router",
+        message="Routers now leave the day you order.",
+    )
+    centre_admin.is_staff = True
+    centre_admin.save()
+    client.force_login(centre_admin)
+    response = client.get(reverse("admin:complaints_preventiveaction_change", args=[action.pk]))
+    assert response.status_code == 200
+    assert "Routers now leave the day you order." in response.text
