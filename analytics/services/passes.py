@@ -148,7 +148,7 @@ def full_pass(*, run: AnalysisRun) -> tuple[dict, dict]:
         )
         clock.lap("write")
         counts["actions_measured"] = _measure_actions(
-            centre, PreventiveAction.objects.filter(centre=centre), data_end=end
+            centre, _measurable(PreventiveAction.objects.filter(centre=centre)), data_end=end
         )
         clock.lap("effectiveness")
     clock.lap("commit")
@@ -185,7 +185,9 @@ def incremental_update(*, run: AnalysisRun) -> tuple[dict, dict]:
         clock.lap("spikes")
         counts.update(_group_one(centre, problem, _grouping(settings)))
         clock.lap("grouping")
-        actions = PreventiveAction.objects.filter(centre=centre, category=problem["category"])
+        actions = _measurable(
+            PreventiveAction.objects.filter(centre=centre, category=problem["category"])
+        )
         counts["actions_measured"] = _measure_actions(
             centre, actions.filter(product__in=["", problem["product"]]), data_end=_data_end(centre)
         )
@@ -199,6 +201,12 @@ def incremental_update(*, run: AnalysisRun) -> tuple[dict, dict]:
 
 def _settings(centre: Centre) -> AnalysisSettings:
     return AnalysisSettings.objects.get_or_create(centre=centre)[0]
+
+
+def _measurable(actions):
+    """Only changes in place have a before and an after: a planned, awaited or refused one
+    has no date yet (complaints.preventive keeps a refused one undated)."""
+    return actions.filter(implemented_on__isnull=False)
 
 
 def _grouping(settings: AnalysisSettings) -> GroupingSettings:
