@@ -388,6 +388,15 @@ def test_a_period_that_ends_before_it_starts_is_refused_and_the_default_shown(
     assert (response.context["filters"].end - response.context["filters"].start).days == 181
 
 
+def test_a_value_the_centre_does_not_have_is_refused_and_said_so(client, manager, stored):
+    client.force_login(manager)
+    response = client.get(DASHBOARD, {"value": "product:Nothing we sell"})
+    html = response.content.decode()
+    assert "Select a valid choice" in html
+    assert "shows the default choices instead" in html
+    assert response.context["filters"].value == ""
+
+
 def test_the_filter_form_shows_the_period_in_effect(client, manager, stored):
     client.force_login(manager)
     response = client.get(DASHBOARD)
