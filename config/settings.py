@@ -206,6 +206,9 @@ else:
     # tasks whose caller waits for an answer (the broker round-trip check).
     CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_RESULT_EXPIRES = 3600
+# The queue tasks go to when nothing routes them: several Casebooks (or a test's own worker)
+# can share one broker, each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

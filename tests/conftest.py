@@ -141,10 +141,15 @@ def worker(broker_url, transactional_db):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     env = dict(os.environ)
+    # Jobs the worker itself queues (a full pass queued by an import job) come back to it.
+    env["CELERY_TASK_DEFAULT_QUEUE"] = queue
     if db["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         )
+    # The worker's own log, kept for a failing test to be read (test-results/ is ignored).
+    (ROOT / "test-results").mkdir(exist_ok=True)
+    log = open(ROOT / "test-results" / f"worker-{queue}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -161,12 +166,12 @@ def worker(broker_url, transactional_db):
             "--without-gossip",
             "--without-mingle",
             "-l",
-            "warning",
+            "info",
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     yield Worker(queue=queue, process=process)
     if process.poll() is None:
@@ -175,3 +180,4 @@ def worker(broker_url, transactional_db):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+    log.close()

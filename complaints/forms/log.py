@@ -12,6 +12,7 @@ from complaints.models import (
     ActionKind,
     Category,
     Option,
+    OptionBasis,
     Problem,
     RepeatedProblem,
     Status,
@@ -458,6 +459,8 @@ class OptionForm(forms.ModelForm):
             ),
             Submit("save", "Save the option"),
         )
+        # A radio list needs no "---------" choice: the field is required.
+        self.fields["basis"].choices = OptionBasis.choices
 
 
 class ConsultationForm(forms.ModelForm):

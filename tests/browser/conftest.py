@@ -51,14 +51,19 @@ def browser_context_args(browser_context_args, live_server):
 
 
 @pytest.fixture
-def jobs(request, settings):
-    """Where the app's jobs run during a journey: a real worker when a broker is configured
-    (CI), otherwise in-process."""
-    if os.environ.get("CELERY_BROKER_URL"):
-        worker = request.getfixturevalue("worker")
-        settings.CELERY_TASK_DEFAULT_QUEUE = worker.queue
-        return worker
-    return None
+def jobs(request):
+    """Where the app's jobs run during a journey: a real worker on its own queue when a
+    broker is configured (CI), otherwise in-process."""
+    if not os.environ.get("CELERY_BROKER_URL"):
+        yield None
+        return
+    from config.celery import app
+
+    worker = request.getfixturevalue("worker")
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = worker.queue
+    yield worker
+    app.conf.task_default_queue = previous
 
 
 @pytest.fixture
@@ -90,9 +95,9 @@ def people(transactional_db, settings):
     return who
 
 
-def log_in(page, user):
+def log_in(page, user, password: str = PASSWORD):
     """Log in through the login page (a fresh context per person)."""
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(user if isinstance(user, str) else user.username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
