@@ -15,6 +15,9 @@ from analytics.generator import GeneratedLog
 from complaints.models import Action, PreventiveAction, Problem
 from complaints.services import problems_bulk_create
 
+# How long before a generated preventive action took effect its authority approved it.
+GENERATED_DECISION_LEAD_DAYS = 14
+
 CHUNK = 5000
 
 
@@ -66,7 +69,17 @@ def generated_log_store(
             ),
             category=a.category,
             product=a.product,
+            # Negotiated with the appropriate authority (3.1) a fortnight before it took
+            # effect, and monitored (3.4), as a learner records it.
+            proposal=f"{a.description}.",
+            authority="Customer services manager",
+            decision=PreventiveAction.Decision.APPROVED,
+            decision_on=a.implemented_on - datetime.timedelta(days=GENERATED_DECISION_LEAD_DAYS),
+            agreed="Go ahead as proposed.",
             implemented_on=a.implemented_on,
+            monitoring_plan=(
+                "Watch the weekly count of these problems for six months; Casebook measures it."
+            ),
         )
         for a in log.preventive_actions
         if first_day is not None and first_day <= a.implemented_on <= timezone.localdate()
