@@ -14,6 +14,7 @@ from accounts.models import User
 from analytics.models import RecurringCandidate
 from complaints.models import OPEN_STATUSES, Problem, RepeatedProblem, Status
 from portfolio import selectors as portfolio_selectors
+from portfolio.coverage import Coverage
 from portfolio.models import Enrolment, EvidenceItem, WitnessRequest
 
 # At most this many steps of one kind are listed; the rest are counted in the last one.
@@ -28,7 +29,11 @@ class NextStep:
 
 
 def learner_next_steps(
-    *, learner: User, enrolment: Enrolment | None, candidates: list[RecurringCandidate]
+    *,
+    learner: User,
+    enrolment: Enrolment | None,
+    candidates: list[RecurringCandidate],
+    coverage: Coverage | None = None,
 ) -> list[NextStep]:
     """What the learner should do next, most urgent first: evidence referred back, records
     to countersign or sign, overdue problems, the engine's possible repeated problems (the
@@ -37,7 +42,7 @@ def learner_next_steps(
     steps: list[NextStep] = []
     if enrolment is not None:
         steps += _referred_back(enrolment)
-        steps += _records_to_sign(enrolment)
+        steps += _records_to_sign(enrolment, coverage)
     steps += _overdue(learner)
     steps += _candidates(candidates)
     steps += _repeated_problems(learner)
@@ -71,7 +76,7 @@ def _referred_back(enrolment: Enrolment) -> list[NextStep]:
     )
 
 
-def _records_to_sign(enrolment: Enrolment) -> list[NextStep]:
+def _records_to_sign(enrolment: Enrolment, coverage: Coverage | None) -> list[NextStep]:
     records = reverse("portfolio:records")
     steps = [
         NextStep(
@@ -82,7 +87,7 @@ def _records_to_sign(enrolment: Enrolment) -> list[NextStep]:
         for row in portfolio_selectors.element_records(enrolment=enrolment)
         if row.state == "signed"
     ]
-    knowledge = portfolio_selectors.knowledge_record_state(enrolment=enrolment)
+    knowledge = portfolio_selectors.knowledge_record_state(enrolment=enrolment, coverage=coverage)
     if knowledge.next_role == "learner":
         steps.append(
             NextStep(

@@ -62,6 +62,7 @@ def learner_home(request: HttpRequest) -> HttpResponse:
         analytics_selectors.candidates_for_learner(learner=request.user),
         key=lambda c: -len(c.mine),
     )
+    coverages = [(e, portfolio_selectors.coverage_data(enrolment=e)) for e in enrolments]
     return render(
         request,
         "home/learner.html",
@@ -71,11 +72,12 @@ def learner_home(request: HttpRequest) -> HttpResponse:
                 learner=request.user,
                 enrolment=enrolments[0] if enrolments else None,
                 candidates=candidates,
+                coverage=coverages[0][1] if coverages else None,
             ),
             "candidates": candidates[:CANDIDATES_ON_HOME],
             "candidate_count": len(candidates),
             "now": timezone.now(),
-            "coverages": [(e, portfolio_selectors.coverage_data(enrolment=e)) for e in enrolments],
+            "coverages": coverages,
             "open_problems": problem_selectors.open_problems_for_learner(learner=request.user),
             "counts": problem_selectors.problem_counts_for_learners(
                 learner_ids=[request.user.pk]

@@ -133,3 +133,29 @@ def test_the_learner_home_shows_what_is_due(client, learner, enrolment):
     page = client.get(reverse("home-learner")).content.decode()
     assert '<th scope="col">Due</th>' in page
     assert "Overdue" in page
+
+
+def test_the_learner_home_takes_the_same_queries_however_much_is_waiting(
+    client, learner, enrolment
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(learner)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home-learner")).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(6):
+        EvidenceItemFactory(enrolment=enrolment, status="draft", title=f"Draft {n}")
+        EvidenceItemFactory(enrolment=enrolment, status="referred_back", title=f"Back {n}")
+        ProblemFactory(
+            centre=enrolment.centre,
+            learner=learner,
+            status=Status.IN_PROGRESS,
+            resolution_due=timezone.now() - datetime.timedelta(hours=n + 1),
+        )
+    assert count() == few
