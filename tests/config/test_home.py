@@ -99,6 +99,13 @@ def test_the_manager_home_summarises_only_their_centre(
     assert entry["summary"]["total"] == 1
 
 
+def test_the_manager_home_leads_to_the_analysis_dashboard(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("home-manager")).content.decode()
+    assert f'href="{reverse("analytics:overview")}"' in page
+    assert "Open the analysis dashboard" in page
+
+
 def test_password_change_needs_the_old_password(client, learner):
     client.force_login(learner)
     response = client.post(
