@@ -11,6 +11,12 @@ urlpatterns = [
     path("learners/<int:pk>/coverage/", views.coverage_for_enrolment, name="enrolment-coverage"),
     path("records/", views.records_home, name="records"),
     path("learners/<int:pk>/records/", views.records_for_enrolment, name="enrolment-records"),
+    path("records/achievement.pdf", views.achievement_pdf_home, name="achievement-pdf-home"),
+    path("records/knowledge.pdf", views.knowledge_pdf_home, name="knowledge-pdf-home"),
+    path(
+        "learners/<int:pk>/records/achievement.pdf", views.achievement_pdf, name="achievement-pdf"
+    ),
+    path("learners/<int:pk>/records/knowledge.pdf", views.knowledge_pdf, name="knowledge-pdf"),
     path(
         "learners/<int:pk>/elements/<int:number>/sign/",
         views.element_record_sign,
@@ -65,6 +71,7 @@ urlpatterns = [
     path("signatures/", views.signatures_home, name="signatures"),
     path("learners/<int:pk>/signatures/", views.signature_list, name="signature-list"),
     path("signatures/<int:pk>/", views.signature_detail, name="signature-detail"),
+    path("signatures/verify/", views.signature_verify_by_code, name="signature-verify"),
     path("evidence/<int:pk>/unlock/", views.evidence_unlock, name="evidence-unlock"),
     path("verification/", views.verification_home, name="verification"),
     path(

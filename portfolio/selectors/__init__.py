@@ -30,6 +30,14 @@ from portfolio.selectors.evidence import (
     mapping_panel,
     witness_request_for_owner,
 )
+from portfolio.selectors.printing import (
+    achievement_record,
+    enrolment_for_exporter,
+    knowledge_evidence_record,
+    signature_code,
+    signature_code_normalised,
+    signatures_by_code,
+)
 from portfolio.selectors.records import (
     ElementRecordRow,
     KnowledgeRecordState,
@@ -99,6 +107,12 @@ __all__ = [
     "MappingGroup",
     "MappingPanel",
     "OutcomeAssessment",
+    "achievement_record",
+    "enrolment_for_exporter",
+    "knowledge_evidence_record",
+    "signature_code",
+    "signature_code_normalised",
+    "signatures_by_code",
     "attachment_for_owner",
     "attachment_for_reader",
     "coverage_data",

@@ -27,6 +27,12 @@ from portfolio.views.pages import (
     portfolio_for_enrolment,
     portfolio_home,
 )
+from portfolio.views.printing import (
+    achievement_pdf,
+    achievement_pdf_home,
+    knowledge_pdf,
+    knowledge_pdf_home,
+)
 from portfolio.views.records import (
     element_record_countersign,
     element_record_sign,
@@ -43,6 +49,7 @@ from portfolio.views.signatures import (
     reauth,
     signature_detail,
     signature_list,
+    signature_verify_by_code,
     signatures_home,
 )
 from portfolio.views.verification import (
@@ -57,6 +64,10 @@ from portfolio.views.verification import (
 )
 
 __all__ = [
+    "achievement_pdf",
+    "achievement_pdf_home",
+    "knowledge_pdf",
+    "knowledge_pdf_home",
     "referrals",
     "sample_draw",
     "sample_item_add",
@@ -92,6 +103,7 @@ __all__ = [
     "records_for_enrolment",
     "records_home",
     "signature_detail",
+    "signature_verify_by_code",
     "signature_list",
     "signatures_home",
     "witness_request_cancel",

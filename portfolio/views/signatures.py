@@ -226,3 +226,23 @@ def evidence_unlock(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+def signature_verify_by_code(request: HttpRequest) -> HttpResponse:
+    """Turn the code printed beside a signature into valid / not valid / void, among the
+    signatures the reader may verify (as on the other signature pages)."""
+    code = request.GET.get("code", "").strip()
+    results = [
+        services.signature_verify(signature=s)
+        for s in selectors.signatures_by_code(user=request.user, code=code)
+    ]
+    return render(
+        request,
+        "portfolio/signature_verify.html",
+        {
+            "code": code,
+            "well_formed": bool(selectors.signature_code_normalised(code)),
+            "results": results,
+        },
+    )

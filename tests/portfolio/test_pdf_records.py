@@ -1,0 +1,219 @@
+"""The printed records (issue 7): the evidence achievement record and the knowledge evidence
+record as PDF, their signatures with codes, the DRAFT mark, and who may print them."""
+
+import re
+import subprocess
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portfolio.models import ElementRecord
+from portfolio.selectors import signature_code
+from portfolio.services import (
+    Decision,
+    decision_sign,
+    element_record_countersign,
+    element_record_sign,
+    evidence_assess,
+    evidence_create,
+    evidence_submit,
+    evidence_unlock,
+    knowledge_record_sign,
+    mapping_save,
+)
+from tests.accounts.factories import member
+
+
+def pdf_text(response, tmp_path) -> str:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "record.pdf"
+    path.write_bytes(response.content)
+    out = subprocess.run(  # noqa: S603
+        ["pdftotext", str(path), "-"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return re.sub(r"[ \t]+", " ", out.stdout)
+
+
+def achievement_url(enrolment):
+    return reverse("portfolio:achievement-pdf", args=[enrolment.pk])
+
+
+def knowledge_url(enrolment):
+    return reverse("portfolio:knowledge-pdf", args=[enrolment.pk])
+
+
+@pytest.fixture
+def all_signed(enrolment, problem):
+    """Every outcome of the unit competent on EI 1 and signed; every element record signed by
+    the assessor and countersigned by the candidate. Returns EI 1."""
+    unit = enrolment.unit
+    now = timezone.now
+    item = evidence_create(
+        enrolment=enrolment,
+        by=enrolment.learner,
+        evidence_type=unit.evidence_types.get(code="O"),
+        title="Observed handling a billing complaint",
+        narrative="My assessor watched me.",
+        problems=[problem],
+    )
+    outcomes = list(unit.outcomes.all())
+    mapping_save(
+        item=item, by=enrolment.learner, outcomes=outcomes, knowledge_items=[], range_items=[]
+    )
+    evidence_submit(item=item, by=enrolment.learner)
+    evidence_assess(
+        item=item,
+        by=enrolment.assessor,
+        decisions=[Decision(o, "competent", "Clear.") for o in outcomes],
+    )
+    for decision in item.decisions.all():
+        decision_sign(decision=decision, by=enrolment.assessor, reauthenticated_at=now())
+    for element in unit.elements.all():
+        element_record_sign(
+            enrolment=enrolment,
+            element=element,
+            by=enrolment.assessor,
+            feedback=f"Element {element.number}: consistently calm and thorough.",
+            comments="Well referenced.",
+            reauthenticated_at=now(),
+        )
+        record = ElementRecord.objects.get(enrolment=enrolment, element=element)
+        element_record_countersign(record=record, by=enrolment.learner, reauthenticated_at=now())
+    return item
+
+
+@pytest.fixture
+def knowledge_signed(enrolment, knowledge_covered):
+    for who in (enrolment.learner, enrolment.assessor, enrolment.verifier):
+        knowledge_record_sign(enrolment=enrolment, by=who, reauthenticated_at=timezone.now())
+    return enrolment.knowledge_record
+
+
+# The evidence achievement record ------------------------------------------------------------
+
+
+def test_the_achievement_record_prints_every_outcome_in_the_units_words(
+    client, enrolment, tmp_path
+):
+    client.force_login(enrolment.learner)
+    text = " ".join(pdf_text(client.get(achievement_url(enrolment)), tmp_path).split())
+    for outcome in enrolment.unit.outcomes.all():
+        assert f"{outcome.code} {outcome.text}" in text
+    assert "Evidence achievement record" in text
+    assert "Assessor to sign and date when competence demonstrated" in text
+    assert enrolment.centre.name in text
+    assert enrolment.assessor.display_name in text
+
+
+def test_an_unsigned_achievement_record_is_marked_draft(client, enrolment, tmp_path):
+    client.force_login(enrolment.learner)
+    response = client.get(achievement_url(enrolment))
+    assert "DRAFT" in pdf_text(response, tmp_path)
+    assert "draft.pdf" in response["Content-Disposition"]
+
+
+def test_a_fully_signed_achievement_record_shows_signers_dates_and_codes_without_draft(
+    client, enrolment, all_signed, tmp_path
+):
+    client.force_login(enrolment.assessor)
+    response = client.get(achievement_url(enrolment))
+    text = pdf_text(response, tmp_path)
+    assert "DRAFT" not in text
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    for signature in enrolment.signatures.all():
+        assert signature_code(signature) in text
+    assert enrolment.assessor.display_name in text
+    assert enrolment.learner.display_name in text
+    assert timezone.localdate().strftime("%-d %B %Y") in text
+    assert "Element 3: consistently calm and thorough." in text
+
+
+def test_an_unlocked_record_prints_draft_again(
+    client, enrolment, all_signed, centre_admin, tmp_path
+):
+    evidence_unlock(item=all_signed, by=centre_admin, reason="Wrong learner's observation.")
+    client.force_login(enrolment.learner)
+    assert "DRAFT" in pdf_text(client.get(achievement_url(enrolment)), tmp_path)
+
+
+# The knowledge evidence record --------------------------------------------------------------
+
+
+def test_the_knowledge_record_prints_items_aspects_types_and_ei_numbers(
+    client, enrolment, knowledge_covered, tmp_path
+):
+    client.force_login(enrolment.learner)
+    text = " ".join(pdf_text(client.get(knowledge_url(enrolment)), tmp_path).split())
+    for code in ["EI", "WT", "APEL", "Q&A", "EWE", "PD"]:
+        assert code in text
+    assert "major competitors of your organisation" in text
+    assert "disability discrimination" in text
+    assert "how to negotiate with and reassure customers" in text
+    assert " 9 " in text  # EI 9 in the P column
+    assert "DRAFT" in text
+
+
+def test_a_knowledge_record_signed_by_all_three_has_no_draft_mark(
+    client, enrolment, knowledge_signed, tmp_path
+):
+    client.force_login(enrolment.verifier)
+    text = pdf_text(client.get(knowledge_url(enrolment)), tmp_path)
+    assert "DRAFT" not in text
+    flat = " ".join(text.split())
+    assert "The candidate has satisfied the assessor and internal verifier" in flat
+    for signature in enrolment.signatures.all():
+        assert signature_code(signature) in text
+        assert signature.signer.display_name in text
+
+
+# Who may print ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["learner", "assessor", "verifier", "centre_admin"])
+@pytest.mark.parametrize("url", [achievement_url, knowledge_url])
+def test_the_learner_their_assessor_iv_and_centre_admins_may_print(
+    client, enrolment, centre_admin, who, url
+):
+    user = centre_admin if who == "centre_admin" else getattr(enrolment, who)
+    client.force_login(user)
+    assert client.get(url(enrolment)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "who", ["other_assessor", "other_learner", "manager", "other_centre_assessor"]
+)
+@pytest.mark.parametrize("url", [achievement_url, knowledge_url])
+def test_anyone_else_gets_404(client, enrolment, other_enrolment, request, who, url):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(url(enrolment)).status_code == 404
+
+
+def test_a_centre_admin_of_another_centre_gets_404(client, enrolment, other_centre):
+    from accounts.models import Role
+
+    client.force_login(member(centre=other_centre, role=Role.CENTRE_ADMIN, username="oca"))
+    assert client.get(achievement_url(enrolment)).status_code == 404
+
+
+def test_anonymous_readers_are_sent_to_log_in(client, enrolment):
+    assert client.get(achievement_url(enrolment)).status_code == 302
+
+
+def test_the_learner_prints_their_own_records_without_an_id(client, enrolment, tmp_path):
+    client.force_login(enrolment.learner)
+    for name in ["portfolio:achievement-pdf-home", "portfolio:knowledge-pdf-home"]:
+        assert pdf_text(client.get(reverse(name)), tmp_path)
+    client.force_login(enrolment.assessor)
+    assert client.get(reverse("portfolio:achievement-pdf-home")).status_code == 404
+
+
+def test_the_records_page_links_to_both_pdfs(client, enrolment):
+    client.force_login(enrolment.assessor)
+    page = client.get(reverse("portfolio:enrolment-records", args=[enrolment.pk])).content
+    assert achievement_url(enrolment).encode() in page
+    assert knowledge_url(enrolment).encode() in page
