@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from portfolio.coverage import Coverage
+from portfolio.coverage import Coverage, KnowledgeRow
 from portfolio.models import Element, Enrolment, Outcome, Signature
 from portfolio.selectors.coverage import coverage_data
 from portfolio.selectors.records import (
@@ -158,10 +158,23 @@ class PrintedSlot:
 
 
 @dataclass
+class PrintedKnowledgeRow:
+    row: KnowledgeRow
+    eis: list[int]  # the form's EI column: every confirmed evidence index number, once
+
+
+@dataclass
+class PrintedKnowledgeGroup:
+    text: str
+    rows: list[PrintedKnowledgeRow]
+
+
+@dataclass
 class KnowledgeEvidenceRecord:
     header: PrintedHeader
     state: KnowledgeRecordState
     coverage: Coverage
+    groups: list[PrintedKnowledgeGroup]
     slots: list[PrintedSlot]
 
     @property
@@ -175,4 +188,14 @@ def knowledge_evidence_record(*, enrolment: Enrolment) -> KnowledgeEvidenceRecor
     data = coverage_data(enrolment=enrolment)
     state = knowledge_record_state(enrolment=enrolment, coverage=data)
     slots = [PrintedSlot(s.role, s.label, s.signer, _printed(s.signature)) for s in state.slots]
-    return KnowledgeEvidenceRecord(PrintedHeader(enrolment), state, data, slots)
+    groups = [
+        PrintedKnowledgeGroup(
+            g.text,
+            [
+                PrintedKnowledgeRow(r, sorted({e.ei for c in r.cells for e in c.evidence}))
+                for r in g.rows
+            ],
+        )
+        for g in data.knowledge
+    ]
+    return KnowledgeEvidenceRecord(PrintedHeader(enrolment), state, data, groups, slots)
