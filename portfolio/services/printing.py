@@ -1,0 +1,57 @@
+"""The signed records printed as PDF, for the download views and `manage.py export_record`:
+the same document either way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from portfolio import pdf, selectors
+from portfolio.models import Enrolment
+
+# Each printable part: its template, its title, and the selector that gathers it.
+PARTS = {
+    "achievement": ("Evidence achievement record", selectors.achievement_record),
+    "knowledge": ("Knowledge evidence record", selectors.knowledge_evidence_record),
+}
+
+
+@dataclass(frozen=True)
+class PrintedRecord:
+    body: bytes
+    filename: str
+    title: str
+    is_draft: bool
+
+
+def _static_roots() -> list[Path]:
+    """The only files the renderer may read: the project's and the apps' static folders."""
+    app_roots = [Path(app.path) / "static" for app in apps.get_app_configs()]
+    return [Path(root) for root in settings.STATICFILES_DIRS] + [
+        root for root in app_roots if root.is_dir()
+    ]
+
+
+def record_print(*, enrolment: Enrolment, part: str) -> PrintedRecord:
+    """Render one part of an enrolment's records ("achievement" or "knowledge") as PDF."""
+    name, gather = PARTS[part]
+    record = gather(enrolment=enrolment)
+    title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"
+    html = render_to_string(
+        f"portfolio/pdf/{part}.html",
+        {"record": record, "header": record.header, "draft": record.is_draft, "pdf_title": title},
+    )
+    body = pdf.render_pdf(
+        html,
+        title=title,
+        author=enrolment.assessor.display_name,
+        static_roots=_static_roots(),
+        static_url="/" + settings.STATIC_URL.lstrip("/"),
+    )
+    draft = "-draft" if record.is_draft else ""
+    filename = f"{part}-record-{enrolment.unit.code}-{enrolment.learner.username}{draft}.pdf"
+    return PrintedRecord(body, filename.lower(), title, record.is_draft)
