@@ -22,18 +22,11 @@ from portfolio.models import (
     Signature,
 )
 from portfolio.selectors import coverage_data, element_outcome_signatures, live_signatures
-from portfolio.services.signing import ReauthRequired, reauth_is_fresh, sign_subject
+from portfolio.services.signing import reauth_require, sign_subject
 
 COUNTERSIGN_STATEMENT = (
     "I confirm the evidence is my own work and agree with the assessor's record."
 )
-
-
-def _reauth_check(reauthenticated_at: datetime.datetime | None) -> None:
-    if not reauth_is_fresh(at=reauthenticated_at):
-        raise ReauthRequired(
-            "Confirm your password to sign: it is asked again before each sitting."
-        )
 
 
 # Element records ----------------------------------------------------------------------------
@@ -61,7 +54,7 @@ def element_record_sign(
 ) -> Signature:
     """The assessor signs the element record with feedback and comments, once every outcome
     of the element has a signed competent decision. It rests on those outcome signatures."""
-    _reauth_check(reauthenticated_at)
+    reauth_require(at=reauthenticated_at)
     if by.pk != enrolment.assessor_id:
         raise ValidationError("Only the learner's assessor signs their element records.")
     if element.unit_id != enrolment.unit_id:
@@ -106,7 +99,7 @@ def element_record_countersign(
     *, record: ElementRecord, by: User, reauthenticated_at: datetime.datetime | None
 ) -> Signature:
     """The candidate countersigns the assessor's signed (and so locked) element record."""
-    _reauth_check(reauthenticated_at)
+    reauth_require(at=reauthenticated_at)
     record = (
         ElementRecord.objects.select_for_update()
         .select_related("enrolment", "element")
@@ -204,7 +197,7 @@ def knowledge_record_sign(
     assessor has written their feedback (which fixes the evidence it lists and locks it),
     then the assessor, then the internal verifier. Each out of turn is refused, saying who
     must sign first."""
-    _reauth_check(reauthenticated_at)
+    reauth_require(at=reauthenticated_at)
     role = knowledge_role(enrolment=enrolment, user=by)
     if role is None:
         raise ValidationError(

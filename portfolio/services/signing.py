@@ -74,6 +74,14 @@ def reauth_is_fresh(*, at: datetime.datetime | None, now: datetime.datetime | No
     return at is not None and datetime.timedelta(0) <= now - at <= REAUTH_VALID_FOR
 
 
+def reauth_require(*, at: datetime.datetime | None) -> None:
+    """Refuse to sign unless the password was confirmed in the last REAUTH_VALID_FOR."""
+    if not reauth_is_fresh(at=at):
+        raise ReauthRequired(
+            "Confirm your password to sign: it is asked again before each sitting."
+        )
+
+
 # What is signed -----------------------------------------------------------------------------
 
 
@@ -300,10 +308,7 @@ def decision_sign(
 ) -> Signature:
     """The assessor signs and dates an outcome on an evidence item where competence is
     demonstrated. The evidence it rests on is locked in the same transaction."""
-    if not reauth_is_fresh(at=reauthenticated_at):
-        raise ReauthRequired(
-            "Confirm your password to sign: it is asked again before each sitting."
-        )
+    reauth_require(at=reauthenticated_at)
     item = EvidenceItem.objects.select_for_update().select_related("enrolment", "evidence_type")
     item = item.get(pk=decision.evidence_id)
     if by.pk != item.enrolment.assessor_id:
@@ -341,10 +346,7 @@ def decisions_sign_all(
 ) -> list[Signature]:
     """Sign and date, one signature each, every outcome on the item whose current decision
     is competent and not signed yet: what an assessor does after a review, in one step."""
-    if not reauth_is_fresh(at=reauthenticated_at):
-        raise ReauthRequired(
-            "Confirm your password to sign: it is asked again before each sitting."
-        )
+    reauth_require(at=reauthenticated_at)
     current: dict[int, OutcomeDecision] = {}
     for decision in OutcomeDecision.objects.filter(evidence=item).order_by("decided_at", "pk"):
         current[decision.outcome_id] = decision

@@ -37,7 +37,7 @@ from portfolio.services.notices import (
     sample_responded_notify,
     sample_reviewed_notify,
 )
-from portfolio.services.signing import ReauthRequired, reauth_is_fresh, sign_subject
+from portfolio.services.signing import reauth_require, sign_subject
 
 ACCEPT_STATEMENT = (
     "I have sampled the assessor's decisions on EI {ei} and confirm they are valid, "
@@ -219,10 +219,7 @@ def review_record(
     """The IV accepts a sampled assessment or refers it back to the assessor (comments
     required), and signs the review. Only on an assessment awaiting review, or after the
     assessor's response to a referral; a second submit finds it reviewed."""
-    if not reauth_is_fresh(at=reauthenticated_at):
-        raise ReauthRequired(
-            "Confirm your password to sign: it is asked again before each sitting."
-        )
+    reauth_require(at=reauthenticated_at)
     item = (
         SampleItem.objects.select_for_update()
         .select_related("evidence__enrolment", "assessor")
