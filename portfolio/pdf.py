@@ -8,7 +8,7 @@ record that quoted a learner's text cannot make the server read or send anything
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,10 +62,16 @@ def render_pdf(
     author: str,
     static_roots: Sequence[Path] = (),
     static_url: str = "/static/",
+    on_laid_out: Callable[[int], None] | None = None,
 ) -> bytes:
-    """Render print HTML to a tagged A4 PDF (the page size is the stylesheet's) with metadata."""
+    """Render print HTML to a tagged A4 PDF (the page size is the stylesheet's) with metadata.
+
+    ``on_laid_out(pages)`` is called between layout and writing, the two long steps, so a
+    background job can report how far it has got."""
     fetcher = StaticOnlyFetcher(static_roots=static_roots, static_url=static_url)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(pdf_tags=True)
+    if on_laid_out is not None:
+        on_laid_out(len(document.pages))
     document.metadata.title = title
     document.metadata.authors = [author]
     return document.write_pdf(pdf_tags=True)

@@ -3,6 +3,7 @@ the same document either way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,21 +37,36 @@ def _static_roots() -> list[Path]:
     ]
 
 
-def record_print(*, enrolment: Enrolment, part: str) -> PrintedRecord:
-    """Render one part of an enrolment's records ("achievement" or "knowledge") as PDF."""
+# progress(percent, words): how far a rendering has got, for a background job's progress bar.
+Progress = Callable[[int, str], None]
+
+
+def _silent(percent: int, words: str) -> None:
+    pass
+
+
+def record_print(
+    *, enrolment: Enrolment, part: str, progress: Progress | None = None
+) -> PrintedRecord:
+    """Render one part of an enrolment's records (a key of PARTS) as PDF, reporting each
+    step to ``progress`` when given."""
+    progress = progress or _silent
     name, gather = PARTS[part]
+    progress(5, "Gathering the records")
     record = gather(enrolment=enrolment)
     title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"
     html = render_to_string(
         f"portfolio/pdf/{part}.html",
         {"record": record, "header": record.header, "draft": record.is_draft, "pdf_title": title},
     )
+    progress(30, "Laying out the pages")
     body = pdf.render_pdf(
         html,
         title=title,
         author=enrolment.assessor.display_name,
         static_roots=_static_roots(),
         static_url="/" + settings.STATIC_URL.lstrip("/"),
+        on_laid_out=lambda pages: progress(80, f"Writing {pages} pages"),
     )
     draft = "-draft" if record.is_draft else ""
     filename = f"{part}-record-{enrolment.unit.code}-{enrolment.learner.username}{draft}.pdf"
