@@ -59,7 +59,7 @@ def _signal_words(signal) -> str:
 # --- problems over time ---------------------------------------------------------------------
 
 
-def trend_figure(trend: Trend, *, value_label: str = "") -> Figure:
+def trend_figure(trend: Trend, *, value_label: str = "", chart_id: str = "chart-trend") -> Figure:
     weeks = trend.weeks
     labels = [tick_label(w, len(weeks)) for w in weeks]
     series = [charts.Series(line.label, line.counts, line.spike_weeks) for line in trend.lines]
@@ -76,7 +76,7 @@ def trend_figure(trend: Trend, *, value_label: str = "") -> Figure:
         )
     )
     chart = charts.line_chart(
-        chart_id="chart-trend",
+        chart_id=chart_id,
         title=title,
         description=description,
         x_labels=labels,

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("card or account number", re.compile(r"\b(?:\d[ -]?){12,19}\b")),
+    # Digits first and last, so the span never swallows the space after the number.
+    ("card or account number", re.compile(r"\b\d(?:[ -]?\d){11,18}\b")),
     (
         "phone number",
-        re.compile(r"(?<![\w-])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\w-])"),
+        re.compile(r"(?<![\w-])(?:\+44\s?|0)(?:\d[\s-]?){8,9}\d(?![\w-])"),
     ),
     (
         "postcode",
@@ -88,3 +89,28 @@ def flags_for(fields: dict[str, str]) -> list[dict[str, str]]:
         kinds = dict.fromkeys(f.kind for f in find_personal_data(text))
         flags.extend({"field": field, "kind": kind} for kind in kinds)
     return flags
+
+
+class Redacted:
+    """An object read through with the named free-text fields redacted (strings, and lists
+    of strings such as the five whys); every other attribute passes through unchanged.
+
+    Names and roles are not in the list on purpose: "Dr Ann Shaw" the assessor is not a
+    customer's personal data, but would match the titled-name pattern."""
+
+    def __init__(self, obj: object, fields: frozenset[str] | set[str] | tuple[str, ...]):
+        self.wrapped = obj
+        self._fields = frozenset(fields)
+
+    def __getattr__(self, name: str):
+        value = getattr(self.wrapped, name)
+        if name not in self._fields:
+            return value
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, list):
+            return [redact(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    def __repr__(self) -> str:
+        return f"Redacted({self.wrapped!r})"

@@ -302,15 +302,17 @@ def effects(filters: DashboardFilters) -> list[ActionEffect]:
         results = results.filter(action__category=filters.value)
     elif filters.value and filters.dimension == "product":
         results = results.filter(action__product=filters.value)
-    return [
-        ActionEffect(
-            result=r,
-            verdict_label=VERDICT_LABELS.get(r.verdict, r.verdict),
-            before_mean=_per_week(r.weekly, "before"),
-            after_mean=_per_week(r.weekly, "after"),
-        )
-        for r in results.order_by("-action__implemented_on", "-action__pk")
-    ]
+    return [effect_of(r) for r in results.order_by("-action__implemented_on", "-action__pk")]
+
+
+def effect_of(result: Effectiveness) -> ActionEffect:
+    """One stored measurement as the dashboard and the printed portfolio show it."""
+    return ActionEffect(
+        result=result,
+        verdict_label=VERDICT_LABELS.get(result.verdict, result.verdict),
+        before_mean=_per_week(result.weekly, "before"),
+        after_mean=_per_week(result.weekly, "after"),
+    )
 
 
 def _per_week(weekly: list[dict], phase: str) -> float | None:

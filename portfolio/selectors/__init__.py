@@ -30,6 +30,8 @@ from portfolio.selectors.evidence import (
     mapping_panel,
     witness_request_for_owner,
 )
+from portfolio.selectors.evidence_index import evidence_index
+from portfolio.selectors.portfolio_print import full_portfolio
 from portfolio.selectors.printing import (
     achievement_record,
     enrolment_for_exporter,
@@ -83,6 +85,8 @@ from portfolio.selectors.verification import (
 )
 
 __all__ = [
+    "evidence_index",
+    "full_portfolio",
     "AssessorSampling",
     "ReviewEntry",
     "SignedAssessment",

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from complaints.privacy import redact
 from portfolio.coverage import Coverage, KnowledgeRow
 from portfolio.models import Element, Enrolment, Outcome, Signature
 from portfolio.selectors.coverage import coverage_data
@@ -74,7 +75,7 @@ class PrintedSignature:
         return self.verification.is_valid
 
 
-def _printed(signature: Signature | None) -> PrintedSignature | None:
+def printed_signature(signature: Signature | None) -> PrintedSignature | None:
     if signature is None:
         return None
     return PrintedSignature(signature, signature_verify(signature=signature))
@@ -137,13 +138,13 @@ def achievement_record(*, enrolment: Enrolment) -> AchievementRecord:
             PrintedElement(
                 element=row.element,
                 outcomes=[
-                    PrintedOutcome(o, [_printed(s) for s in by_code.get(o.code, [])])
+                    PrintedOutcome(o, [printed_signature(s) for s in by_code.get(o.code, [])])
                     for o in row.element.outcomes.order_by("order")
                 ],
-                feedback=row.record.feedback if row.record else "",
-                comments=row.record.comments if row.record else "",
-                assessor=_printed(row.assessor_signature),
-                candidate=_printed(row.learner_signature),
+                feedback=redact(row.record.feedback) if row.record else "",
+                comments=redact(row.record.comments) if row.record else "",
+                assessor=printed_signature(row.assessor_signature),
+                candidate=printed_signature(row.learner_signature),
             )
         )
     return AchievementRecord(PrintedHeader(enrolment), elements)
@@ -176,6 +177,7 @@ class KnowledgeEvidenceRecord:
     coverage: Coverage
     groups: list[PrintedKnowledgeGroup]
     slots: list[PrintedSlot]
+    feedback: str  # the assessor's feedback/comments, flagged personal data redacted
 
     @property
     def is_draft(self) -> bool:
@@ -187,7 +189,9 @@ def knowledge_evidence_record(*, enrolment: Enrolment) -> KnowledgeEvidenceRecor
     numbers of confirmed evidence, the feedback, and the three signatures."""
     data = coverage_data(enrolment=enrolment)
     state = knowledge_record_state(enrolment=enrolment, coverage=data)
-    slots = [PrintedSlot(s.role, s.label, s.signer, _printed(s.signature)) for s in state.slots]
+    slots = [
+        PrintedSlot(s.role, s.label, s.signer, printed_signature(s.signature)) for s in state.slots
+    ]
     groups = [
         PrintedKnowledgeGroup(
             g.text,
@@ -198,4 +202,6 @@ def knowledge_evidence_record(*, enrolment: Enrolment) -> KnowledgeEvidenceRecor
         )
         for g in data.knowledge
     ]
-    return KnowledgeEvidenceRecord(PrintedHeader(enrolment), state, data, groups, slots)
+    return KnowledgeEvidenceRecord(
+        PrintedHeader(enrolment), state, data, groups, slots, redact(state.feedback)
+    )

@@ -14,10 +14,13 @@ from django.template.loader import render_to_string
 from portfolio import pdf, selectors
 from portfolio.models import Enrolment
 
-# Each printable part: its template, its title, and the selector that gathers it.
+# Each printable part (its template is portfolio/pdf/<part>.html): its title, the selector
+# that gathers it, and whose document it is (the PDF's author).
 PARTS = {
-    "achievement": ("Evidence achievement record", selectors.achievement_record),
-    "knowledge": ("Knowledge evidence record", selectors.knowledge_evidence_record),
+    "achievement": ("Evidence achievement record", selectors.achievement_record, "assessor"),
+    "knowledge": ("Knowledge evidence record", selectors.knowledge_evidence_record, "assessor"),
+    "index": ("Evidence index", selectors.evidence_index, "learner"),
+    "portfolio": ("Portfolio of evidence", selectors.full_portfolio, "learner"),
 }
 
 
@@ -51,7 +54,7 @@ def record_print(
     """Render one part of an enrolment's records (a key of PARTS) as PDF, reporting each
     step to ``progress`` when given."""
     progress = progress or _silent
-    name, gather = PARTS[part]
+    name, gather, author = PARTS[part]
     progress(5, "Gathering the records")
     record = gather(enrolment=enrolment)
     title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"
@@ -63,7 +66,7 @@ def record_print(
     body = pdf.render_pdf(
         html,
         title=title,
-        author=enrolment.assessor.display_name,
+        author=getattr(enrolment, author).display_name,
         static_roots=_static_roots(),
         static_url="/" + settings.STATIC_URL.lstrip("/"),
         on_laid_out=lambda pages: progress(80, f"Writing {pages} pages"),

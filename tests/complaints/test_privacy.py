@@ -53,3 +53,29 @@ def test_the_fast_screen_never_misses_what_the_full_search_finds(text):
     from complaints.privacy import may_contain_personal_data
 
     assert may_contain_personal_data(text) == bool(find_personal_data(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4929 1234 5678 9012 was charged", "card [redacted] was charged"),
+        ("rang from 07700 900123 twice", "rang from [redacted] twice"),
+    ],
+)
+def test_a_redacted_number_keeps_the_space_after_it(text, expected):
+    assert redact(text) == expected
+
+
+def test_a_redacted_view_redacts_only_the_fields_it_names():
+    from types import SimpleNamespace
+
+    from complaints.privacy import Redacted
+
+    record = SimpleNamespace(
+        description="Mail jo@example.com", author="Dr Ann Shaw", whys=["call 07700 900123", 3]
+    )
+    view = Redacted(record, ("description", "whys"))
+    assert view.description == "Mail [redacted]"
+    assert view.author == "Dr Ann Shaw"
+    assert view.whys == ["call [redacted]", 3]
+    assert view.wrapped is record

@@ -8,21 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.models import ElementRecord
 from portfolio.selectors import signature_code
-from portfolio.services import (
-    Decision,
-    decision_sign,
-    element_record_countersign,
-    element_record_sign,
-    evidence_assess,
-    evidence_create,
-    evidence_submit,
-    evidence_unlock,
-    knowledge_record_sign,
-    mapping_save,
-)
+from portfolio.services import evidence_unlock
 from tests.accounts.factories import member
+from tests.portfolio.printing_helpers import sign_every_outcome_and_record, sign_knowledge_record
 
 
 def pdf_text(response, tmp_path) -> str:
@@ -49,49 +38,12 @@ def knowledge_url(enrolment):
 
 @pytest.fixture
 def all_signed(enrolment, problem):
-    """Every outcome of the unit competent on EI 1 and signed; every element record signed by
-    the assessor and countersigned by the candidate. Returns EI 1."""
-    unit = enrolment.unit
-    now = timezone.now
-    item = evidence_create(
-        enrolment=enrolment,
-        by=enrolment.learner,
-        evidence_type=unit.evidence_types.get(code="O"),
-        title="Observed handling a billing complaint",
-        narrative="My assessor watched me.",
-        problems=[problem],
-    )
-    outcomes = list(unit.outcomes.all())
-    mapping_save(
-        item=item, by=enrolment.learner, outcomes=outcomes, knowledge_items=[], range_items=[]
-    )
-    evidence_submit(item=item, by=enrolment.learner)
-    evidence_assess(
-        item=item,
-        by=enrolment.assessor,
-        decisions=[Decision(o, "competent", "Clear.") for o in outcomes],
-    )
-    for decision in item.decisions.all():
-        decision_sign(decision=decision, by=enrolment.assessor, reauthenticated_at=now())
-    for element in unit.elements.all():
-        element_record_sign(
-            enrolment=enrolment,
-            element=element,
-            by=enrolment.assessor,
-            feedback=f"Element {element.number}: consistently calm and thorough.",
-            comments="Well referenced.",
-            reauthenticated_at=now(),
-        )
-        record = ElementRecord.objects.get(enrolment=enrolment, element=element)
-        element_record_countersign(record=record, by=enrolment.learner, reauthenticated_at=now())
-    return item
+    return sign_every_outcome_and_record(enrolment, problem)
 
 
 @pytest.fixture
 def knowledge_signed(enrolment, knowledge_covered):
-    for who in (enrolment.learner, enrolment.assessor, enrolment.verifier):
-        knowledge_record_sign(enrolment=enrolment, by=who, reauthenticated_at=timezone.now())
-    return enrolment.knowledge_record
+    return sign_knowledge_record(enrolment)
 
 
 # The evidence achievement record ------------------------------------------------------------
