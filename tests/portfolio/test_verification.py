@@ -35,7 +35,7 @@ from portfolio.services import (
 )
 from tests.accounts.factories import member
 from tests.portfolio.factories import EnrolmentFactory
-from tests.portfolio.verification_helpers import signed_assessment
+from tests.portfolio.verification_helpers import signed_assessment, tamper
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the append-only triggers exist only on PostgreSQL"
@@ -88,15 +88,6 @@ def draw(enrolment, **kw):
     return sample_draw(
         verifier=enrolment.verifier, assessor=enrolment.assessor, centre=enrolment.centre, **kw
     )
-
-
-def tamper(sql, params):
-    """Change the database behind Casebook's back, as someone with database access would:
-    on PostgreSQL with the triggers switched off for the transaction."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
 
 
 # Sampling rates -----------------------------------------------------------------------------

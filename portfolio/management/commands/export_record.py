@@ -1,5 +1,5 @@
-"""Write a learner's signed records as PDF, for centres' batch use: the same documents the
-records page downloads."""
+"""Write a learner's records as PDF, for centres' batch use: the same documents the records
+page gives (the achievement and knowledge records, the evidence index, the full portfolio)."""
 
 import os
 import tempfile
@@ -12,13 +12,19 @@ from portfolio.services.printing import PARTS, record_print
 
 
 class Command(BaseCommand):
-    help = "Export a learner's evidence achievement record or knowledge evidence record as PDF."
+    help = (
+        "Export a learner's evidence achievement record, knowledge evidence record, evidence "
+        "index or full portfolio as PDF."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--learner", required=True, help="The learner's username.")
         parser.add_argument("--out", required=True, help="The PDF file to write.")
         parser.add_argument(
-            "--part", choices=sorted(PARTS), default="achievement", help="Which record."
+            "--part",
+            choices=list(PARTS),
+            default="achievement",
+            help="Which document (default: achievement).",
         )
         parser.add_argument("--unit", help="The unit code, when the learner has several.")
 
