@@ -87,6 +87,8 @@ class Notification(models.Model):
         SAMPLE_ACCEPTED = "sample_accepted", "Sample accepted"
         SAMPLE_RESPONDED = "sample_responded", "Assessor responded to a referral"
         WITNESS_WRITTEN = "witness_written", "Witness statement written"
+        PORTFOLIO_READY = "portfolio_ready", "Portfolio PDF ready"
+        PORTFOLIO_FAILED = "portfolio_failed", "Portfolio PDF failed"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, choices=Kind.choices)

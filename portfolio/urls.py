@@ -17,6 +17,10 @@ urlpatterns = [
         "learners/<int:pk>/records/achievement.pdf", views.achievement_pdf, name="achievement-pdf"
     ),
     path("learners/<int:pk>/records/knowledge.pdf", views.knowledge_pdf, name="knowledge-pdf"),
+    path("learners/<int:pk>/exports/", views.enrolment_exports, name="enrolment-exports"),
+    path("exports/<int:pk>/", views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/progress/", views.export_progress, name="export-progress"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path(
         "learners/<int:pk>/elements/<int:number>/sign/",
         views.element_record_sign,

@@ -519,6 +519,7 @@ from portfolio.models.assessment import (  # noqa: E402 (the models above come f
     OutcomeDecision,
     Signature,
 )
+from portfolio.models.exports import PortfolioExport  # noqa: E402
 from portfolio.models.records import ElementRecord, KnowledgeRecord  # noqa: E402
 from portfolio.models.verification import (  # noqa: E402
     DEFAULT_SAMPLING_RATE,
@@ -546,6 +547,7 @@ __all__ = [
     "KnowledgeItem",
     "Outcome",
     "OutcomeDecision",
+    "PortfolioExport",
     "RangeItem",
     "Sample",
     "SampleItem",

@@ -12,6 +12,12 @@ from portfolio.views.evidence import (
     evidence_mapping,
     evidence_submit,
 )
+from portfolio.views.exports import (
+    enrolment_exports,
+    export_detail,
+    export_download,
+    export_progress,
+)
 from portfolio.views.files import (
     attachment_add,
     attachment_download,
@@ -88,6 +94,7 @@ __all__ = [
     "draft_from_repeated_problem",
     "element_record_countersign",
     "element_record_sign",
+    "enrolment_exports",
     "evidence_assess",
     "evidence_create",
     "evidence_detail",
@@ -95,6 +102,9 @@ __all__ = [
     "evidence_mapping",
     "evidence_submit",
     "evidence_unlock",
+    "export_detail",
+    "export_download",
+    "export_progress",
     "knowledge_record_feedback",
     "knowledge_record_sign",
     "portfolio_for_enrolment",
