@@ -15,6 +15,7 @@ from portfolio.models import (
     KnowledgeRecord,
     Outcome,
     OutcomeDecision,
+    PortfolioExport,
     RangeItem,
     Sample,
     SampleItem,
@@ -225,3 +226,14 @@ class AssessorResponseAdmin(ReadOnlyEvidenceAdmin):
     centre_lookup = "sample_item__evidence__enrolment__centre"
     list_display = ("sample_item", "responded_by", "responded_at")
     list_select_related = ("sample_item__evidence", "responded_by")
+
+
+@admin.register(PortfolioExport)
+class PortfolioExportAdmin(ReadOnlyEvidenceAdmin):
+    """The PDFs prepared in the background, for support: who asked, how it went, and the
+    file's hash (the file itself is downloaded from the export's page, with its checks)."""
+
+    centre_lookup = "enrolment__centre"
+    list_display = ("title", "requested_by", "state", "percent", "is_draft", "created_at")
+    list_filter = ("state", "part")
+    list_select_related = ("requested_by", "enrolment__learner")

@@ -11,12 +11,34 @@ urlpatterns = [
     path("learners/<int:pk>/coverage/", views.coverage_for_enrolment, name="enrolment-coverage"),
     path("records/", views.records_home, name="records"),
     path("learners/<int:pk>/records/", views.records_for_enrolment, name="enrolment-records"),
-    path("records/achievement.pdf", views.achievement_pdf_home, name="achievement-pdf-home"),
-    path("records/knowledge.pdf", views.knowledge_pdf_home, name="knowledge-pdf-home"),
     path(
-        "learners/<int:pk>/records/achievement.pdf", views.achievement_pdf, name="achievement-pdf"
+        "records/achievement.pdf",
+        views.record_pdf,
+        {"part": "achievement"},
+        name="achievement-pdf-home",
     ),
-    path("learners/<int:pk>/records/knowledge.pdf", views.knowledge_pdf, name="knowledge-pdf"),
+    path(
+        "records/knowledge.pdf", views.record_pdf, {"part": "knowledge"}, name="knowledge-pdf-home"
+    ),
+    path("records/index.pdf", views.record_pdf, {"part": "index"}, name="index-pdf-home"),
+    path(
+        "learners/<int:pk>/records/achievement.pdf",
+        views.record_pdf,
+        {"part": "achievement"},
+        name="achievement-pdf",
+    ),
+    path(
+        "learners/<int:pk>/records/knowledge.pdf",
+        views.record_pdf,
+        {"part": "knowledge"},
+        name="knowledge-pdf",
+    ),
+    path(
+        "learners/<int:pk>/records/index.pdf",
+        views.record_pdf,
+        {"part": "index"},
+        name="index-pdf",
+    ),
     path("learners/<int:pk>/exports/", views.enrolment_exports, name="enrolment-exports"),
     path("exports/<int:pk>/", views.export_detail, name="export-detail"),
     path("exports/<int:pk>/progress/", views.export_progress, name="export-progress"),

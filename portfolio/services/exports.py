@@ -82,7 +82,7 @@ def portfolio_export_request(
     running = mine.filter(state__in=ACTIVE).first()
     if running is not None:
         return running
-    name = PARTS[part][0]
+    name = PARTS[part].title
     try:
         with transaction.atomic():
             export = PortfolioExport.objects.create(
@@ -233,7 +233,7 @@ def _ready_notify(export: PortfolioExport) -> Notification:
     title = (
         "Your portfolio PDF is ready"
         if export.part == "portfolio"
-        else f"Your PDF is ready: {PARTS.get(export.part, (export.title,))[0].lower()}"
+        else f"Your PDF is ready: {PARTS[export.part].title.lower()}"
     )
     return notify(
         recipient=export.requested_by,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
@@ -14,13 +15,31 @@ from django.template.loader import render_to_string
 from portfolio import pdf, selectors
 from portfolio.models import Enrolment
 
-# Each printable part (its template is portfolio/pdf/<part>.html): its title, the selector
-# that gathers it, and whose document it is (the PDF's author).
+
+class Part(NamedTuple):
+    """A printable part: its template is portfolio/pdf/<key>.html."""
+
+    title: str
+    gather: Callable[..., object]  # the selector that reads it, given the enrolment
+    author: str  # whose document it is: the Enrolment field named as the PDF's author
+    file_stem: str
+
+
 PARTS = {
-    "achievement": ("Evidence achievement record", selectors.achievement_record, "assessor"),
-    "knowledge": ("Knowledge evidence record", selectors.knowledge_evidence_record, "assessor"),
-    "index": ("Evidence index", selectors.evidence_index, "learner"),
-    "portfolio": ("Portfolio of evidence", selectors.full_portfolio, "learner"),
+    "achievement": Part(
+        "Evidence achievement record",
+        selectors.achievement_record,
+        "assessor",
+        "achievement-record",
+    ),
+    "knowledge": Part(
+        "Knowledge evidence record",
+        selectors.knowledge_evidence_record,
+        "assessor",
+        "knowledge-record",
+    ),
+    "index": Part("Evidence index", selectors.evidence_index, "learner", "evidence-index"),
+    "portfolio": Part("Portfolio of evidence", selectors.full_portfolio, "learner", "portfolio"),
 }
 
 
@@ -54,7 +73,7 @@ def record_print(
     """Render one part of an enrolment's records (a key of PARTS) as PDF, reporting each
     step to ``progress`` when given."""
     progress = progress or _silent
-    name, gather, author = PARTS[part]
+    name, gather, author, file_stem = PARTS[part]
     progress(5, "Gathering the records")
     record = gather(enrolment=enrolment)
     title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"
@@ -72,5 +91,5 @@ def record_print(
         on_laid_out=lambda pages: progress(80, f"Writing {pages} pages"),
     )
     draft = "-draft" if record.is_draft else ""
-    filename = f"{part}-record-{enrolment.unit.code}-{enrolment.learner.username}{draft}.pdf"
+    filename = f"{file_stem}-{enrolment.unit.code}-{enrolment.learner.username}{draft}.pdf"
     return PrintedRecord(body, filename.lower(), title, record.is_draft)

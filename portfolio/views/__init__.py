@@ -34,10 +34,7 @@ from portfolio.views.pages import (
     portfolio_home,
 )
 from portfolio.views.printing import (
-    achievement_pdf,
-    achievement_pdf_home,
-    knowledge_pdf,
-    knowledge_pdf_home,
+    record_pdf,
 )
 from portfolio.views.records import (
     element_record_countersign,
@@ -70,10 +67,7 @@ from portfolio.views.verification import (
 )
 
 __all__ = [
-    "achievement_pdf",
-    "achievement_pdf_home",
-    "knowledge_pdf",
-    "knowledge_pdf_home",
+    "record_pdf",
     "referrals",
     "sample_draw",
     "sample_item_add",

@@ -34,9 +34,9 @@ def test_a_centre_admin_reads_their_centres_evidence_and_cannot_change_it(
     assert client.get(reverse("admin:portfolio_evidenceitem_add")).status_code == 403
 
 
-def test_the_signed_records_are_readable_in_the_admin(client, centre_admin):
+def test_the_signed_records_and_pdf_exports_are_readable_in_the_admin(client, centre_admin):
     client.force_login(centre_admin)
-    for name in ("elementrecord", "knowledgerecord"):
+    for name in ("elementrecord", "knowledgerecord", "portfolioexport"):
         assert client.get(reverse(f"admin:portfolio_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:portfolio_{name}_add")).status_code == 403
 

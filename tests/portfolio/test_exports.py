@@ -49,14 +49,6 @@ def fake_print(monkeypatch, *, body=b"%PDF-1.7 fake", is_draft=True, during=None
     monkeypatch.setattr(exports, "record_print", record_print)
 
 
-@pytest.fixture
-def full_portfolio_part(monkeypatch):
-    """The full portfolio as a printable part, whether or not printing has it yet."""
-    monkeypatch.setitem(
-        printing.PARTS, "portfolio", printing.PARTS.get("portfolio", ("Full portfolio", None))
-    )
-
-
 def test_a_requested_export_runs_after_commit_and_stores_the_rendered_pdf(
     enrolment, learner, settings, monkeypatch, eager_jobs, django_capture_on_commit_callbacks
 ):
@@ -89,9 +81,7 @@ def test_a_requested_export_runs_after_commit_and_stores_the_rendered_pdf(
     assert export.started_at <= export.finished_at
 
 
-def test_the_requester_is_told_when_the_portfolio_pdf_is_ready(
-    enrolment, assessor, monkeypatch, full_portfolio_part
-):
+def test_the_requester_is_told_when_the_portfolio_pdf_is_ready(enrolment, assessor, monkeypatch):
     fake_print(monkeypatch)
     export = portfolio_export_request(user=assessor, enrolment=enrolment)
     portfolio_export_run(export_id=export.pk)

@@ -24,11 +24,7 @@ def private_storage(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fake_renderer(monkeypatch):
-    """The full portfolio as a printable part (whether or not printing has it yet), printed
-    by a fake that reports the real renderer's steps."""
-    monkeypatch.setitem(
-        printing.PARTS, "portfolio", printing.PARTS.get("portfolio", ("Full portfolio", None))
-    )
+    """The full portfolio printed by a fake that reports the real renderer's steps."""
 
     def record_print(*, enrolment, part, progress=None):
         for percent, words in [(5, "Gathering the records"), (30, "Laying out the pages")]:

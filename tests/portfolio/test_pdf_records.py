@@ -36,6 +36,10 @@ def knowledge_url(enrolment):
     return reverse("portfolio:knowledge-pdf", args=[enrolment.pk])
 
 
+def index_url(enrolment):
+    return reverse("portfolio:index-pdf", args=[enrolment.pk])
+
+
 @pytest.fixture
 def all_signed(enrolment, problem):
     return sign_every_outcome_and_record(enrolment, problem)
@@ -127,7 +131,7 @@ def test_a_knowledge_record_signed_by_all_three_has_no_draft_mark(
 
 
 @pytest.mark.parametrize("who", ["learner", "assessor", "verifier", "centre_admin"])
-@pytest.mark.parametrize("url", [achievement_url, knowledge_url])
+@pytest.mark.parametrize("url", [achievement_url, knowledge_url, index_url])
 def test_the_learner_their_assessor_iv_and_centre_admins_may_print(
     client, enrolment, centre_admin, who, url
 ):
@@ -139,7 +143,7 @@ def test_the_learner_their_assessor_iv_and_centre_admins_may_print(
 @pytest.mark.parametrize(
     "who", ["other_assessor", "other_learner", "manager", "other_centre_assessor"]
 )
-@pytest.mark.parametrize("url", [achievement_url, knowledge_url])
+@pytest.mark.parametrize("url", [achievement_url, knowledge_url, index_url])
 def test_anyone_else_gets_404(client, enrolment, other_enrolment, request, who, url):
     client.force_login(request.getfixturevalue(who))
     assert client.get(url(enrolment)).status_code == 404
@@ -169,3 +173,21 @@ def test_the_records_page_links_to_both_pdfs(client, enrolment):
     page = client.get(reverse("portfolio:enrolment-records", args=[enrolment.pk])).content
     assert achievement_url(enrolment).encode() in page
     assert knowledge_url(enrolment).encode() in page
+
+
+def test_the_learner_prints_their_own_records_from_the_short_urls(client, enrolment, tmp_path):
+    client.force_login(enrolment.learner)
+    for name, heading in [
+        ("achievement-pdf-home", "Evidence achievement record"),
+        ("knowledge-pdf-home", "Knowledge evidence record"),
+        ("index-pdf-home", "Evidence index"),
+    ]:
+        assert heading in pdf_text(client.get(reverse(f"portfolio:{name}")), tmp_path)
+
+
+def test_the_records_page_links_to_each_printed_record_and_the_full_portfolio(client, enrolment):
+    client.force_login(enrolment.assessor)
+    page = client.get(reverse("portfolio:enrolment-records", args=[enrolment.pk]))
+    for url in (achievement_url, knowledge_url, index_url):
+        assert url(enrolment).encode() in page.content
+    assert b"Prepare the full portfolio PDF" in page.content
