@@ -44,6 +44,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.bench_grouping
 	$(BIN)/python -m bench.bench_detection_quality
 	$(BIN)/python -m bench.bench_dashboard
+	$(BIN)/python -m bench.bench_pdf
 
 worker: $(VENV)/.base-installed
 	$(BIN)/celery -A config worker -l info
