@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # A base URL no resolver answers (RFC 6761 '.invalid'): relative and root-relative links
@@ -62,14 +62,20 @@ def render_pdf(
     author: str,
     static_roots: Sequence[Path] = (),
     static_url: str = "/static/",
+    stylesheets: Sequence[Path] = (),
     on_laid_out: Callable[[int], None] | None = None,
 ) -> bytes:
-    """Render print HTML to a tagged A4 PDF (the page size is the stylesheet's) with metadata.
+    """Render print HTML to a tagged A4 PDF (the page size is the stylesheets') with metadata.
 
-    ``on_laid_out(pages)`` is called between layout and writing, the two long steps, so a
-    background job can report how far it has got."""
+    The stylesheets are files read here, not links in the HTML: a link goes through the
+    static files storage, whose names (hashed, in production) need not exist in the source
+    folders the fetcher reads. ``on_laid_out(pages)`` is called between layout and writing,
+    the two long steps, so a background job can report how far it has got."""
     fetcher = StaticOnlyFetcher(static_roots=static_roots, static_url=static_url)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(pdf_tags=True)
+    styles = [CSS(filename=str(path), url_fetcher=fetcher) for path in stylesheets]
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        stylesheets=styles, pdf_tags=True
+    )
     if on_laid_out is not None:
         on_laid_out(len(document.pages))
     document.metadata.title = title

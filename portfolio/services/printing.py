@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 
 from portfolio import pdf, selectors
@@ -51,12 +53,25 @@ class PrintedRecord:
     is_draft: bool
 
 
+STYLESHEET = "portfolio/pdf.css"
+
+
 def _static_roots() -> list[Path]:
-    """The only files the renderer may read: the project's and the apps' static folders."""
+    """The only files the renderer may read: the project's and the apps' static folders, and
+    the collected static files (hashed names, in production) where there are any."""
     app_roots = [Path(app.path) / "static" for app in apps.get_app_configs()]
-    return [Path(root) for root in settings.STATICFILES_DIRS] + [
-        root for root in app_roots if root.is_dir()
-    ]
+    roots = [Path(root) for root in settings.STATICFILES_DIRS] + app_roots
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT))
+    return [root for root in roots if root.is_dir()]
+
+
+def _stylesheet() -> Path:
+    """The print stylesheet's source file, found as collectstatic finds it."""
+    found = finders.find(STYLESHEET)
+    if not found:
+        raise ImproperlyConfigured(f"The print stylesheet {STYLESHEET} is missing.")
+    return Path(found)
 
 
 # progress(percent, words): how far a rendering has got, for a background job's progress bar.
@@ -88,6 +103,7 @@ def record_print(
         author=getattr(enrolment, author).display_name,
         static_roots=_static_roots(),
         static_url="/" + settings.STATIC_URL.lstrip("/"),
+        stylesheets=[_stylesheet()],
         on_laid_out=lambda pages: progress(80, f"Writing {pages} pages"),
     )
     draft = "-draft" if record.is_draft else ""

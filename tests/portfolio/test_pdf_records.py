@@ -11,7 +11,13 @@ from django.utils import timezone
 from portfolio.selectors import signature_code
 from portfolio.services import evidence_unlock
 from tests.accounts.factories import member
-from tests.portfolio.printing_helpers import sign_every_outcome_and_record, sign_knowledge_record
+from tests.portfolio.printing_helpers import (
+    pdf_words as pdf_text_of,
+)
+from tests.portfolio.printing_helpers import (
+    sign_every_outcome_and_record,
+    sign_knowledge_record,
+)
 
 
 def pdf_text(response, tmp_path) -> str:
@@ -191,3 +197,20 @@ def test_the_records_page_links_to_each_printed_record_and_the_full_portfolio(cl
     for url in (achievement_url, knowledge_url, index_url):
         assert url(enrolment).encode() in page.content
     assert b"Prepare the full portfolio PDF" in page.content
+
+
+def test_records_print_styled_under_productions_hashed_static_files(enrolment, settings, tmp_path):
+    """In production the static files storage hashes names (pdf.3f2a….css) that exist only
+    after collectstatic: the print stylesheet must not depend on them. The page numbers
+    come from the stylesheet's @page rules, so they show it was applied."""
+    from portfolio.services.printing import record_print
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path / "collected-nothing-yet"
+    printed = record_print(enrolment=enrolment, part="achievement")
+    text = pdf_text_of(printed.body, tmp_path)
+    assert "Page 1 of" in text
+    assert "Evidence achievement record" in text
