@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from complaints.privacy import redact
 from portfolio.coverage import Coverage, KnowledgeRow
-from portfolio.models import Element, Enrolment, Outcome, Signature
+from portfolio.models import Element, Enrolment, Outcome, OutcomeDecision, Signature
 from portfolio.selectors.coverage import coverage_data
 from portfolio.selectors.records import (
     KnowledgeRecordState,
@@ -22,7 +22,7 @@ from portfolio.selectors.records import (
     knowledge_record_state,
 )
 from portfolio.selectors.signatures import enrolments_verifiable_by, signatures_base
-from portfolio.services.signing import Verification, signature_verify
+from portfolio.services.signing import Verification, signature_verify, signatures_verify
 
 CODE_LENGTH = 10
 
@@ -83,8 +83,30 @@ def printed_signature(signature: Signature | None) -> PrintedSignature | None:
 
 @dataclass
 class PrintedOutcome:
+    """An outcome's cell on the form: "Assessor to sign and date when competence
+    demonstrated". The cell prints the earliest valid signature (when competence was first
+    shown), any signature no longer valid in full, and a line for the rest."""
+
     outcome: Outcome
-    signatures: list[PrintedSignature]
+    signatures: list[PrintedSignature]  # every live signature, earliest first
+    ei_of: dict[int, int]  # signature id -> the EI of the evidence decided on
+
+    @property
+    def first(self) -> PrintedSignature | None:
+        return next((s for s in self.signatures if s.is_valid), None)
+
+    @property
+    def not_valid(self) -> list[PrintedSignature]:
+        return [s for s in self.signatures if not s.is_valid]
+
+    @property
+    def others(self) -> list[PrintedSignature]:
+        first = self.first
+        return [s for s in self.signatures if s.is_valid and s is not first]
+
+    @property
+    def other_eis(self) -> list[int]:
+        return sorted({self.ei_of[s.signature.pk] for s in self.others})
 
 
 @dataclass
@@ -130,24 +152,51 @@ class AchievementRecord:
 
 def achievement_record(*, enrolment: Enrolment) -> AchievementRecord:
     """The evidence achievement record, one section per element: each outcome in the unit's
-    words with the assessor's live signatures, the feedback and the record's signatures."""
+    words with the assessor's live signatures, the feedback and the record's signatures.
+    Every signature is checked, in bulk: a full portfolio holds hundreds."""
+    rows = element_records(enrolment=enrolment)
+    by_element = {
+        row.element.pk: element_outcome_signatures(enrolment=enrolment, element=row.element)
+        for row in rows
+    }
+    outcome_signatures = [s for codes in by_element.values() for ss in codes.values() for s in ss]
+    record_signatures = [
+        s for row in rows for s in (row.assessor_signature, row.learner_signature) if s
+    ]
+    checked = signatures_verify(signatures=outcome_signatures + record_signatures)
+    ei_of = _decision_eis([s.subject_id for s in outcome_signatures])
+
+    def printed(signature: Signature | None) -> PrintedSignature | None:
+        return None if signature is None else PrintedSignature(signature, checked[signature.pk])
+
     elements = []
-    for row in element_records(enrolment=enrolment):
-        by_code = element_outcome_signatures(enrolment=enrolment, element=row.element)
+    for row in rows:
+        by_code = by_element[row.element.pk]
         elements.append(
             PrintedElement(
                 element=row.element,
                 outcomes=[
-                    PrintedOutcome(o, [printed_signature(s) for s in by_code.get(o.code, [])])
+                    PrintedOutcome(
+                        o,
+                        [printed(s) for s in by_code.get(o.code, [])],
+                        {s.pk: ei_of.get(s.subject_id) for s in by_code.get(o.code, [])},
+                    )
                     for o in row.element.outcomes.order_by("order")
                 ],
                 feedback=redact(row.record.feedback) if row.record else "",
                 comments=redact(row.record.comments) if row.record else "",
-                assessor=printed_signature(row.assessor_signature),
-                candidate=printed_signature(row.learner_signature),
+                assessor=printed(row.assessor_signature),
+                candidate=printed(row.learner_signature),
             )
         )
     return AchievementRecord(PrintedHeader(enrolment), elements)
+
+
+def _decision_eis(decision_ids: list[int]) -> dict[int, int]:
+    """Outcome decision id -> the EI of the evidence it decided on."""
+    return dict(
+        OutcomeDecision.objects.filter(pk__in=decision_ids).values_list("pk", "evidence__ei")
+    )
 
 
 @dataclass

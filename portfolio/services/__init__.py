@@ -32,6 +32,7 @@ from portfolio.services.signing import (
     reauth_is_fresh,
     signature_verify,
     signatures_for_evidence,
+    signatures_verify,
 )
 from portfolio.services.verification import (
     assessor_respond,
@@ -72,6 +73,7 @@ __all__ = [
     "reauth_confirm",
     "reauth_is_fresh",
     "signature_verify",
+    "signatures_verify",
     "signatures_for_evidence",
     "attachment_add",
     "attachment_remove",

@@ -4,6 +4,7 @@ again before signing, locking what a signature covers, verifying, and unlocking.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -135,9 +136,9 @@ def evidence_content(item: EvidenceItem) -> dict:
     }
 
 
-def decision_content(decision: OutcomeDecision) -> dict:
+def decision_content(decision: OutcomeDecision, *, evidence: dict | None = None) -> dict:
     """An outcome decision as signed: the outcome's words, the verdict and feedback, who
-    decided when, and the evidence it rests on."""
+    decided when, and the evidence it rests on (its content, when the caller has it)."""
     outcome = decision.outcome
     return {
         "kind": "outcome_decision",
@@ -148,7 +149,7 @@ def decision_content(decision: OutcomeDecision) -> dict:
         "feedback": decision.feedback,
         "decided_by": decision.decided_by.username,
         "decided_at": decision.decided_at,
-        "evidence": evidence_content(decision.evidence),
+        "evidence": evidence if evidence is not None else evidence_content(decision.evidence),
     }
 
 
@@ -383,11 +384,39 @@ def signature_verify(*, signature: Signature) -> Verification:
     """Recompute the hash from the database as it is now and compare it with the one stored
     at signing. A void signature is reported void whatever its hash."""
     subject = signature.subject
-    if subject is None:
+    return _verify(signature, None if subject is None else subject_content(subject))
+
+
+def signatures_verify(*, signatures: Sequence[Signature]) -> dict[int, Verification]:
+    """signature_verify for many signatures at once, by signature id: the outcome decisions
+    read in one query and each evidence item's content computed once, however many decisions
+    rest on it (a printed record holds hundreds of outcome signatures on a few dozen items)."""
+    decision_type = ContentType.objects.get_for_model(OutcomeDecision)
+    decisions = OutcomeDecision.objects.select_related(
+        "outcome__unit", "decided_by", "evidence__evidence_type"
+    ).in_bulk([s.subject_id for s in signatures if s.subject_type_id == decision_type.pk])
+    evidence: dict[int, dict] = {}
+
+    def content(signature: Signature) -> dict | None:
+        if signature.subject_type_id != decision_type.pk:
+            subject = signature.subject
+            return None if subject is None else subject_content(subject)
+        decision = decisions.get(signature.subject_id)
+        if decision is None:
+            return None
+        if decision.evidence_id not in evidence:
+            evidence[decision.evidence_id] = evidence_content(decision.evidence)
+        return decision_content(decision, evidence=evidence[decision.evidence_id])
+
+    return {s.pk: _verify(s, content(s)) for s in signatures}
+
+
+def _verify(signature: Signature, content: dict | None) -> Verification:
+    if content is None:
         recomputed, reason = "", "what was signed is no longer in the database."
     else:
         text = _signed_text(
-            content=subject_content(subject),
+            content=content,
             signer=signature.signer,
             role=signature.role,
             statement=signature.statement,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portfolio.selectors import signature_code
 from portfolio.services import evidence_unlock
+from portfolio.services.printing import record_print
 from tests.accounts.factories import member
 from tests.portfolio.printing_helpers import (
     pdf_words as pdf_text_of,
@@ -203,8 +204,6 @@ def test_records_print_styled_under_productions_hashed_static_files(enrolment, s
     """In production the static files storage hashes names (pdf.3f2a….css) that exist only
     after collectstatic: the print stylesheet must not depend on them. The page numbers
     come from the stylesheet's @page rules, so they show it was applied."""
-    from portfolio.services.printing import record_print
-
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
@@ -214,3 +213,65 @@ def test_records_print_styled_under_productions_hashed_static_files(enrolment, s
     text = pdf_text_of(printed.body, tmp_path)
     assert "Page 1 of" in text
     assert "Evidence achievement record" in text
+
+
+# An outcome shown on many items -------------------------------------------------------------
+
+
+def decision_signature(item):
+    """The assessor's signature on the item's one outcome decision."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portfolio.models import OutcomeDecision, Signature
+
+    return Signature.objects.get(
+        subject_type=ContentType.objects.get_for_model(OutcomeDecision),
+        subject_id=item.decisions.get().pk,
+    )
+
+
+def test_an_outcome_signed_on_several_items_prints_the_first_and_counts_the_rest(
+    enrolment, tmp_path
+):
+    from tests.portfolio.verification_helpers import signed_assessment
+
+    first = signed_assessment(enrolment, ("1.1",), title="First call")
+    signed_assessment(enrolment, ("1.1",), title="Second call")
+    signed_assessment(enrolment, ("1.1",), title="Third call")
+    text = pdf_text_of(record_print(enrolment=enrolment, part="achievement").body, tmp_path)
+    earliest = decision_signature(first)
+    assert signature_code(earliest) in text
+    # (The DRAFT mark's letters may fall between the words in the extracted text.)
+    assert "Also signed competent on EI 2, 3: 2 more" in text
+    assert "signatures, each valid." in text
+
+
+def test_a_signature_no_longer_valid_prints_in_full_beside_the_first(enrolment, tmp_path):
+    from tests.portfolio.verification_helpers import signed_assessment, tamper
+
+    signed_assessment(enrolment, ("1.1",), title="First call")
+    second = signed_assessment(enrolment, ("1.1",), title="Second call")
+    tamper("UPDATE portfolio_evidenceitem SET title = %s WHERE id = %s", ["Changed", second.pk])
+    text = pdf_text_of(record_print(enrolment=enrolment, part="achievement").body, tmp_path)
+    broken = decision_signature(second)
+    assert f"{signature_code(broken)} NOT VALID" in text
+    assert "Also signed competent" not in text
+
+
+def test_checking_signatures_in_bulk_agrees_with_checking_each(enrolment):
+    from portfolio.models import Signature
+    from portfolio.services import signature_verify, signatures_verify
+    from tests.portfolio.verification_helpers import signed_assessment, tamper
+
+    signed_assessment(enrolment, ("1.1", "1.2"))
+    second = signed_assessment(enrolment, ("1.1", "1.3"))
+    tamper("UPDATE portfolio_evidenceitem SET title = %s WHERE id = %s", ["Changed", second.pk])
+    signatures = list(Signature.objects.filter(enrolment=enrolment))
+    bulk = signatures_verify(signatures=signatures)
+    assert sorted(v.state for v in bulk.values()) == ["not valid"] * 2 + ["valid"] * 2
+    for signature in signatures:
+        one = signature_verify(signature=signature)
+        assert (bulk[signature.pk].state, bulk[signature.pk].recomputed_sha256) == (
+            one.state,
+            one.recomputed_sha256,
+        )
