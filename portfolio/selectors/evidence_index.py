@@ -105,6 +105,7 @@ class IndexedItem:
 class PrintedProblem:
     problem: Redacted
     actions: list[Redacted]
+    told_in: list[int]  # EIs of personal statements drafted from it, which tell its actions
 
 
 @dataclass
@@ -182,10 +183,14 @@ def evidence_index(*, enrolment: Enrolment) -> EvidenceIndex:
     )
     indexed = [_indexed(item) for item in items]
     problem_ids, repeated_ids, action_ids = _drawn_on(indexed, enrolment=enrolment)
+    told_in: dict[int, list[int]] = {}
+    for item in items:
+        if item.drafted_from_id is not None:
+            told_in.setdefault(item.drafted_from_id, []).append(item.ei)
     return EvidenceIndex(
         header=PrintedHeader(enrolment),
         items=indexed,
-        problems=_problems(problem_ids),
+        problems=_problems(problem_ids, told_in=told_in),
         repeated=_repeated(repeated_ids),
         preventive=_preventive(action_ids),
     )
@@ -235,7 +240,7 @@ def _drawn_on(
     return list(problems), list(repeated), list(actions)
 
 
-def _problems(ids: list[int]) -> list[PrintedProblem]:
+def _problems(ids: list[int], *, told_in: dict[int, list[int]]) -> list[PrintedProblem]:
     problems = (
         Problem.objects.filter(pk__in=ids)
         .select_related("centre")
@@ -244,7 +249,9 @@ def _problems(ids: list[int]) -> list[PrintedProblem]:
     )
     return [
         PrintedProblem(
-            Redacted(p, PROBLEM_TEXT), [Redacted(a, ACTION_TEXT) for a in p.actions.all()]
+            Redacted(p, PROBLEM_TEXT),
+            [Redacted(a, ACTION_TEXT) for a in p.actions.all()],
+            told_in.get(p.pk, []),
         )
         for p in problems
     ]

@@ -44,11 +44,15 @@ def element_outcome_signatures(*, enrolment: Enrolment, element: Element) -> dic
     ).values_list("pk", "outcome_id")
     outcome_of = dict(decisions)
     signed: dict[int, list[Signature]] = {o.pk: [] for o in outcomes}
-    for s in Signature.objects.filter(
-        subject_type=ContentType.objects.get_for_model(OutcomeDecision),
-        subject_id__in=list(outcome_of),
-        voided_at__isnull=True,
-    ).order_by("signed_at", "pk"):
+    for s in (
+        Signature.objects.filter(
+            subject_type=ContentType.objects.get_for_model(OutcomeDecision),
+            subject_id__in=list(outcome_of),
+            voided_at__isnull=True,
+        )
+        .select_related("signer")
+        .order_by("signed_at", "pk")
+    ):
         signed[outcome_of[s.subject_id]].append(s)
     return {o.code: signed[o.pk] for o in outcomes}
 

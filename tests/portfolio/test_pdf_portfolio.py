@@ -137,7 +137,7 @@ def test_the_index_lists_each_item_with_type_date_mapping_and_star_narrative(
     assert "Personal Statement" in text
     assert "5 October 2026" in text
     assert "1.1, 1.2" in text
-    assert "Problems which are identified by your customers" in text
+    assert "Range: problems which are identified by your customers" in text
     assert "I booked a courier and refunded the second charge." in text
     assert document.filename.endswith("-draft.pdf")
 
@@ -282,6 +282,19 @@ def test_the_portfolio_holds_every_part_in_order_with_a_contents_page(
     assert document.title.startswith("Portfolio of evidence, unit F6")
     for outcome in enrolment.unit.outcomes.all():
         assert f"{outcome.code} {outcome.text}" in text
+
+
+def test_a_problem_told_in_a_statement_drafted_from_it_is_not_printed_twice(
+    enrolment, problem, tmp_path
+):
+    from portfolio.services import evidence_draft_from_problem
+
+    item, _ = evidence_draft_from_problem(problem=problem, by=enrolment.learner)
+    _, text = printed(enrolment, "portfolio", tmp_path)
+    log = text[text.index("The problem log behind the evidence The problems") :]
+    assert f"Problem {problem.reference}" in log
+    assert f"are told in the personal statement drafted from it: EI {item.ei}." in log
+    assert "Apologised and booked a courier" not in log
 
 
 def test_the_portfolio_prints_the_problem_it_draws_on_with_its_actions(
