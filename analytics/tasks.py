@@ -8,25 +8,18 @@ delivery leaves one set of results.
 from __future__ import annotations
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 
 from accounts.models import Centre
 from analytics import services
 from analytics.models import AnalysisRun
-from analytics.services.runs import TRANSIENT
+from config.jobs import DatabaseRetryTask
 
 
-class _AnalysisTask(DjangoTask):
-    autoretry_for = TRANSIENT
-    retry_backoff = True
-    retry_backoff_max = 300
-    retry_jitter = True
-    max_retries = 5
-    acks_late = True
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        if self.name == analysis_run_task.name and args:
-            services.analysis_run_fail(run_id=args[0], reason=f"{type(exc).__name__}: {exc}")
+class _AnalysisTask(DatabaseRetryTask):
+    def give_up(self, object_id: int, exc: BaseException) -> None:
+        # Only a run has a row to mark; the other tasks take a problem's or a centre's id.
+        if self.name == analysis_run_task.name:
+            services.analysis_run_fail(run_id=object_id, reason=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task(base=_AnalysisTask, name="analytics.run")

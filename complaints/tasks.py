@@ -4,28 +4,14 @@ safe to run twice (acknowledged late, so a job whose worker died is delivered ag
 from __future__ import annotations
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
-from django.db import InterfaceError, OperationalError
 
 from complaints.importing import services
+from config.jobs import DatabaseRetryTask
 
-TRANSIENT = (OperationalError, InterfaceError)
 
-
-class _ImportTask(DjangoTask):
-    """Retries only a database that went away; when the retries run out, the job's page
-    says so instead of showing "importing" for ever."""
-
-    autoretry_for = TRANSIENT
-    retry_backoff = True
-    retry_backoff_max = 300
-    retry_jitter = True
-    max_retries = 5
-    acks_late = True
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        if args:
-            services.import_job_fail(job_id=args[0], reason=services.DATABASE_TROUBLE)
+class _ImportTask(DatabaseRetryTask):
+    def give_up(self, object_id: int, exc: BaseException) -> None:
+        services.import_job_fail(job_id=object_id, reason=services.DATABASE_TROUBLE)
 
 
 @shared_task(base=_ImportTask, bind=False)

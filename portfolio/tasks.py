@@ -4,25 +4,14 @@ to run twice (acknowledged late, so a job whose worker died is delivered again).
 from __future__ import annotations
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 
+from config.jobs import DatabaseRetryTask
 from portfolio.services import exports
 
 
-class _ExportTask(DjangoTask):
-    """Retries only a database that went away; when the retries run out, the export's page
-    says so instead of showing "being prepared" for ever."""
-
-    autoretry_for = exports.TRANSIENT
-    retry_backoff = True
-    retry_backoff_max = 300
-    retry_jitter = True
-    max_retries = 5
-    acks_late = True
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        if args:
-            exports.portfolio_export_fail(export_id=args[0], reason=exports.DATABASE_TROUBLE)
+class _ExportTask(DatabaseRetryTask):
+    def give_up(self, object_id: int, exc: BaseException) -> None:
+        exports.portfolio_export_fail(export_id=object_id, reason=exports.DATABASE_TROUBLE)
 
 
 @shared_task(base=_ExportTask, bind=False)

@@ -12,17 +12,16 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Centre, User
 from analytics.models import AnalysisRun
 from complaints.models import Problem
+from config.jobs import TRANSIENT
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 def analysis_request(

@@ -26,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,14 +40,12 @@ from complaints.models import (
     ImportJob,
 )
 from complaints.services import problem_log_notify
+from config.jobs import TRANSIENT as TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 5
 SAMPLE_ROWS = 2000  # rows read at upload to list category values and spot date formats
-
-# Database errors worth retrying: the connection dropped, a deadlock, a failover.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 DATABASE_TROUBLE = (
     "The database was unavailable while importing. The rows imported so far are kept; "

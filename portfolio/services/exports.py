@@ -16,12 +16,13 @@ from pathlib import Path
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.services import notify
+from config.jobs import TRANSIENT
 from portfolio.models import Enrolment, PortfolioExport
 from portfolio.services.printing import PARTS, record_print
 
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 ACTIVE = (PortfolioExport.State.QUEUED, PortfolioExport.State.RUNNING)
 # The database going away is worth a retry; anything else fails the export with a message.
-TRANSIENT = (OperationalError, InterfaceError)
 # A job that has not finished by then has died with its worker (or was never delivered): it
 # no longer stops the same person asking again. A full portfolio takes well under a minute.
 STALLED_AFTER = timedelta(minutes=30)

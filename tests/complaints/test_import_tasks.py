@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files import File
-from django.db import OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
 
 from complaints import tasks
 from complaints.importing import services
@@ -39,7 +39,7 @@ def job(centre, learner):
 def test_the_tasks_are_acknowledged_late_and_retry_only_database_outages():
     for task in (tasks.import_job_check_task, tasks.import_job_run_task):
         assert task.acks_late is True
-        assert set(task.autoretry_for) == {OperationalError, tasks.InterfaceError}
+        assert set(task.autoretry_for) == {OperationalError, InterfaceError}
         assert task.retry_backoff is True
 
 
