@@ -12,16 +12,11 @@ from django.utils import timezone
 from complaints.models import Problem
 from portfolio.models import ElementRecord, Enrolment, EvidenceItem, KnowledgeRecord
 from portfolio.services import (
-    Decision,
-    decision_sign,
     element_record_countersign,
     element_record_sign,
-    evidence_assess,
-    evidence_create,
-    evidence_submit,
     knowledge_record_sign,
-    mapping_save,
 )
+from tests.portfolio.verification_helpers import signed_assessment
 
 
 def sign_every_outcome_and_record(enrolment: Enrolment, problem: Problem) -> EvidenceItem:
@@ -29,26 +24,12 @@ def sign_every_outcome_and_record(enrolment: Enrolment, problem: Problem) -> Evi
     the assessor and countersigned by the candidate. Returns EI 1."""
     unit = enrolment.unit
     now = timezone.now
-    item = evidence_create(
-        enrolment=enrolment,
-        by=enrolment.learner,
-        evidence_type=unit.evidence_types.get(code="O"),
-        title="Observed handling a billing complaint",
+    item = signed_assessment(
+        enrolment,
+        tuple(unit.outcomes.values_list("code", flat=True)),
         narrative="My assessor watched me.",
-        problems=[problem],
+        problems=(problem,),
     )
-    outcomes = list(unit.outcomes.all())
-    mapping_save(
-        item=item, by=enrolment.learner, outcomes=outcomes, knowledge_items=[], range_items=[]
-    )
-    evidence_submit(item=item, by=enrolment.learner)
-    evidence_assess(
-        item=item,
-        by=enrolment.assessor,
-        decisions=[Decision(o, "competent", "Clear.") for o in outcomes],
-    )
-    for decision in item.decisions.all():
-        decision_sign(decision=decision, by=enrolment.assessor, reauthenticated_at=now())
     for element in unit.elements.all():
         element_record_sign(
             enrolment=enrolment,

@@ -23,6 +23,8 @@ def signed_assessment(
     *,
     sign: bool = True,
     title: str = "Observed handling a billing complaint",
+    narrative: str = "My assessor watched me take a call about a double charge.",
+    problems: tuple = (),
 ) -> EvidenceItem:
     """An observation claiming these outcomes, submitted, decided competent on each and (by
     default) every decision signed by the assessor: a complete, signed assessment."""
@@ -32,7 +34,8 @@ def signed_assessment(
         by=enrolment.learner,
         evidence_type=unit.evidence_types.get(code="O"),
         title=title,
-        narrative="My assessor watched me take a call about a double charge.",
+        narrative=narrative,
+        problems=problems,
     )
     outcomes = list(unit.outcomes.filter(code__in=codes))
     mapping_save(
