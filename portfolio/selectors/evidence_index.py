@@ -91,6 +91,28 @@ class IndexedItem:
         return any((item.situation, item.task, item.action, item.result))
 
     @property
+    def draws_on(self) -> list[tuple[str, object]]:
+        """What the item draws on from the log, as (kind, record): problems, repeated
+        problems, patterns the analysis found, preventive actions."""
+        return (
+            [("problem", p) for p in self.problems]
+            + [("repeated", r) for r in self.repeated]
+            + [("candidate", c) for c in self.candidates]
+            + [("preventive", a) for a in self.actions]
+        )
+
+    @property
+    def star(self) -> list[tuple[str, str]]:
+        """The personal statement's four parts, labelled, in order."""
+        item = self.item
+        return [
+            ("Situation", item.situation),
+            ("Task", item.task),
+            ("Action", item.action),
+            ("Result", item.result),
+        ]
+
+    @property
     def is_final(self) -> bool:
         """Assessed and locked under the assessor's signatures; or, for an item that claims
         no outcome (knowledge only, which the assessor has no outcome to decide on),
