@@ -15,15 +15,20 @@ from django.utils import timezone
 from accounts.models import Membership, Role, User
 from portfolio import canonical
 from portfolio.models import (
+    Attachment,
     ElementRecord,
     Enrolment,
     EvidenceItem,
+    EvidenceKnowledge,
+    EvidenceOutcome,
+    EvidenceRange,
     EvidenceUnlock,
     KnowledgeRecord,
     OutcomeDecision,
     SampleItem,
     Signature,
     VerificationReview,
+    WitnessStatement,
 )
 
 # A signature needs the password confirmed this recently (NVQ records are signed one by one
@@ -90,49 +95,119 @@ def evidence_content(item: EvidenceItem) -> dict:
     """An evidence item as signed: its words and date, its confirmed claims, what it links to
     in the learner's log, its files by SHA-256 and its witness statements. The status and
     timestamps are left out: they record the item's journey, not what it shows."""
-    return {
-        "kind": "evidence_item",
-        "id": item.pk,
-        "enrolment": item.enrolment_id,
-        "ei": item.ei,
-        "evidence_type": item.evidence_type.code,
-        "title": item.title,
-        "date": item.date,
-        "narrative": item.narrative,
-        "situation": item.situation,
-        "task": item.task,
-        "action": item.action,
-        "result": item.result,
-        "outcomes": sorted(
-            item.outcome_mappings.filter(confirmed=True).values_list("outcome__code", flat=True)
+    return evidence_contents([item])[item.pk]
+
+
+def evidence_contents(items: Sequence[EvidenceItem]) -> dict[int, dict]:
+    """evidence_content for many items, by id, in the same eight queries however many there
+    are (a printed record checks hundreds of signatures on a few dozen items). The related
+    rows are read fresh from the database, never from a prefetch cache on the instances."""
+    ids = [item.pk for item in items]
+    by_item: dict[str, dict[int, list]] = {
+        name: {pk: [] for pk in ids}
+        for name in (
+            "outcomes",
+            "knowledge_items",
+            "range_items",
+            "problems",
+            "repeated_problems",
+            "preventive_actions",
+            "attachments",
+            "witness_statements",
+        )
+    }
+
+    def collect(name: str, rows) -> None:
+        for evidence_id, value in rows:
+            by_item[name][evidence_id].append(value)
+
+    confirmed = {"evidence_id__in": ids, "confirmed": True}
+    collect(
+        "outcomes",
+        EvidenceOutcome.objects.filter(**confirmed).values_list("evidence_id", "outcome__code"),
+    )
+    collect(
+        "knowledge_items",
+        EvidenceKnowledge.objects.filter(**confirmed).values_list(
+            "evidence_id", "knowledge_item__code"
         ),
-        "knowledge_items": sorted(
-            item.knowledge_mappings.filter(confirmed=True).values_list(
-                "knowledge_item__code", flat=True
+    )
+    collect(
+        "range_items",
+        EvidenceRange.objects.filter(**confirmed).values_list("evidence_id", "range_item__code"),
+    )
+    links = EvidenceItem._meta
+    collect(
+        "problems",
+        (
+            (link.evidenceitem_id, link.problem.reference)
+            for link in links.get_field("problems")
+            .remote_field.through.objects.filter(evidenceitem_id__in=ids)
+            .select_related("problem__centre")
+        ),
+    )
+    collect(
+        "repeated_problems",
+        links.get_field("repeated_problems")
+        .remote_field.through.objects.filter(evidenceitem_id__in=ids)
+        .values_list("evidenceitem_id", "recurringcandidate_id"),
+    )
+    collect(
+        "preventive_actions",
+        links.get_field("preventive_actions")
+        .remote_field.through.objects.filter(evidenceitem_id__in=ids)
+        .values_list("evidenceitem_id", "preventiveaction_id"),
+    )
+    collect(
+        "attachments",
+        (
+            (a.evidence_id, {"name": a.original_name, "sha256": a.sha256, "size": a.size})
+            for a in Attachment.objects.filter(evidence_id__in=ids)
+        ),
+    )
+    collect(
+        "witness_statements",
+        (
+            (
+                s.evidence_id,
+                {
+                    "witness_name": s.witness_name,
+                    "witness_role": s.witness_role,
+                    "text": s.text,
+                    "written_at": s.written_at,
+                },
+            )
+            for s in WitnessStatement.objects.filter(evidence_id__in=ids).order_by(
+                "written_at", "pk"
             )
         ),
-        "range_items": sorted(
-            item.range_mappings.filter(confirmed=True).values_list("range_item__code", flat=True)
-        ),
-        "problems": sorted(p.reference for p in item.problems.select_related("centre")),
-        "repeated_problems": sorted(item.repeated_problems.values_list("pk", flat=True)),
-        "preventive_actions": sorted(item.preventive_actions.values_list("pk", flat=True)),
-        "attachments": sorted(
-            (
-                {"name": a.original_name, "sha256": a.sha256, "size": a.size}
-                for a in item.attachments.all()
+    )
+    return {
+        item.pk: {
+            "kind": "evidence_item",
+            "id": item.pk,
+            "enrolment": item.enrolment_id,
+            "ei": item.ei,
+            "evidence_type": item.evidence_type.code,
+            "title": item.title,
+            "date": item.date,
+            "narrative": item.narrative,
+            "situation": item.situation,
+            "task": item.task,
+            "action": item.action,
+            "result": item.result,
+            "outcomes": sorted(by_item["outcomes"][item.pk]),
+            "knowledge_items": sorted(by_item["knowledge_items"][item.pk]),
+            "range_items": sorted(by_item["range_items"][item.pk]),
+            "problems": sorted(by_item["problems"][item.pk]),
+            "repeated_problems": sorted(by_item["repeated_problems"][item.pk]),
+            "preventive_actions": sorted(by_item["preventive_actions"][item.pk]),
+            "attachments": sorted(
+                by_item["attachments"][item.pk], key=lambda a: (a["sha256"], a["name"])
             ),
-            key=lambda a: (a["sha256"], a["name"]),
-        ),
-        "witness_statements": [
-            {
-                "witness_name": s.witness_name,
-                "witness_role": s.witness_role,
-                "text": s.text,
-                "written_at": s.written_at,
-            }
-            for s in item.witness_statements.order_by("written_at", "pk")
-        ],
+            "witness_statements": by_item["witness_statements"][item.pk],
+        }
+        for item in items
     }
 
 
@@ -395,7 +470,8 @@ def signatures_verify(*, signatures: Sequence[Signature]) -> dict[int, Verificat
     decisions = OutcomeDecision.objects.select_related(
         "outcome__unit", "decided_by", "evidence__evidence_type"
     ).in_bulk([s.subject_id for s in signatures if s.subject_type_id == decision_type.pk])
-    evidence: dict[int, dict] = {}
+    items = {d.evidence_id: d.evidence for d in decisions.values()}
+    evidence = evidence_contents(list(items.values()))
 
     def content(signature: Signature) -> dict | None:
         if signature.subject_type_id != decision_type.pk:
@@ -404,8 +480,6 @@ def signatures_verify(*, signatures: Sequence[Signature]) -> dict[int, Verificat
         decision = decisions.get(signature.subject_id)
         if decision is None:
             return None
-        if decision.evidence_id not in evidence:
-            evidence[decision.evidence_id] = evidence_content(decision.evidence)
         return decision_content(decision, evidence=evidence[decision.evidence_id])
 
     return {s.pk: _verify(s, content(s)) for s in signatures}
