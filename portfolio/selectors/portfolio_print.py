@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from analytics import dashboard as figures
 from analytics.models import Effectiveness
 from analytics.selectors import dashboard as stored
@@ -113,10 +115,14 @@ def _with_trend(printed: PrintedRepeated) -> RepeatedWithTrend:
     latest = stored.latest_week(centre=record.centre)
     if latest is None:
         return RepeatedWithTrend(printed, None, "The analysis has not yet run on the log.")
-    days = [p.received_at.date() for p in printed.incidents]
+    days = [timezone.localtime(p.received_at).date() for p in printed.incidents]
     margin = datetime.timedelta(weeks=TREND_MARGIN_WEEKS)
     start = _monday(min(days)) - margin
     end = min(_monday(max(days)) + margin, latest) + datetime.timedelta(days=6)
+    if end < start:
+        return RepeatedWithTrend(
+            printed, None, "The analysis has not yet counted the weeks of these incidents."
+        )
     dimension, value = (
         ("product", target["product"]) if target["product"] else ("category", target["category"])
     )

@@ -341,6 +341,22 @@ def test_without_an_analysis_the_repeated_problem_says_why_there_is_no_chart(
     assert "No trend chart: The analysis has not yet run on the log." in text
 
 
+def test_incidents_newer_than_the_analysis_print_without_a_chart_rather_than_fail(
+    enrolment, problem, tmp_path
+):
+    RepeatedProblemFactory(centre=enrolment.centre, learner=enrolment.learner)
+    SeriesCount.objects.create(
+        centre=enrolment.centre,
+        granularity="week",
+        dimension="category",
+        key=problem.category,
+        day=datetime.date(2020, 1, 6),
+        count=2,
+    )
+    _, text = printed(enrolment, "portfolio", tmp_path)
+    assert "No trend chart: The analysis has not yet counted the weeks of these incidents." in text
+
+
 def test_the_sampling_record_prints_the_ivs_review_and_its_signature_code(
     enrolment, problem, tmp_path
 ):
