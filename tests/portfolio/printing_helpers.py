@@ -3,9 +3,8 @@ and the IV's own services; and the words of a PDF, read with poppler's pdftotext
 
 from __future__ import annotations
 
-import re
 import subprocess
-from pathlib import Path
+import tempfile
 
 from django.utils import timezone
 
@@ -52,14 +51,17 @@ def sign_knowledge_record(enrolment: Enrolment) -> KnowledgeRecord:
     return enrolment.knowledge_record
 
 
-def pdf_words(body: bytes, tmp_path: Path) -> str:
-    """The PDF's words, one space between each (pdftotext breaks table cells into lines)."""
-    path = tmp_path / "printed.pdf"
-    path.write_bytes(body)
-    out = subprocess.run(  # noqa: S603
-        ["pdftotext", str(path), "-"],  # noqa: S607
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    return " ".join(re.sub(r"[ \t]+", " ", out).split())
+def pdf_words(body: bytes) -> str:
+    """The PDF's words, one space between each, in the order they are drawn (``-raw``): the
+    DRAFT mark, drawn across the page, comes out as one word rather than letters scattered
+    between the lines it crosses."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(body)
+        pdf.flush()
+        out = subprocess.run(  # noqa: S603
+            ["pdftotext", "-raw", pdf.name, "-"],  # noqa: S607
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+    return " ".join(out.split())

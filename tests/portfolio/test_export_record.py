@@ -1,21 +1,14 @@
 """`manage.py export_record`: the same PDFs as the records page, written to a file for a
 centre's batch use; bad input is refused with a clear message and writes nothing."""
 
-import subprocess
-
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.portfolio.printing_helpers import pdf_words
+
 
 def text_of(path) -> str:
-    """The PDF's words, one space between each (pdftotext breaks table cells into lines)."""
-    out = subprocess.run(  # noqa: S603
-        ["pdftotext", str(path), "-"],  # noqa: S607
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    return " ".join(out.split())
+    return pdf_words(path.read_bytes())
 
 
 def test_the_command_writes_the_achievement_record(enrolment, tmp_path, capsys):

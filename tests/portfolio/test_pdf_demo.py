@@ -24,7 +24,7 @@ def demo(db, settings):
 
 
 def test_the_demo_portfolio_prints_every_outcome_in_the_units_words(demo, tmp_path):
-    text = pdf_words(record_print(enrolment=demo, part="portfolio").body, tmp_path)
+    text = pdf_words(record_print(enrolment=demo, part="portfolio").body)
     for outcome in demo.unit.outcomes.all():
         assert f"{outcome.code} {' '.join(outcome.text.split())}" in text
     for element in demo.unit.elements.all():
@@ -33,7 +33,7 @@ def test_the_demo_portfolio_prints_every_outcome_in_the_units_words(demo, tmp_pa
 
 def test_the_demo_records_signatures_print_with_their_codes_and_the_record_is_draft(demo, tmp_path):
     document = record_print(enrolment=demo, part="achievement")
-    text = pdf_words(document.body, tmp_path)
+    text = pdf_words(document.body)
     record = ElementRecord.objects.get(enrolment=demo, element__number=1)
     signatures = live_signatures(record)
     assert sorted(s.role for s in signatures) == ["assessor", "learner"]
@@ -47,7 +47,7 @@ def test_the_demo_records_signatures_print_with_their_codes_and_the_record_is_dr
 
 
 def test_the_demo_ivs_signed_review_prints_in_the_sampling_record(demo, tmp_path):
-    text = pdf_words(record_print(enrolment=demo, part="portfolio").body, tmp_path)
+    text = pdf_words(record_print(enrolment=demo, part="portfolio").body)
     review = demo.signatures.get(role="verifier")
     sampling = text[text.index("The assessments of this portfolio the internal verifier") :]
     assert signature_code(review) in sampling
@@ -63,7 +63,7 @@ def test_a_tampered_signature_prints_not_valid_and_the_verification_page_says_so
         "UPDATE portfolio_elementrecord SET feedback = %s WHERE id = %s",
         ["Excellent in every way.", record.pk],
     )
-    text = pdf_words(record_print(enrolment=demo, part="achievement").body, tmp_path)
+    text = pdf_words(record_print(enrolment=demo, part="achievement").body)
     assert f"{signature_code(countersigned)} NOT VALID" in text
     client.force_login(demo.learner)
     response = client.get(

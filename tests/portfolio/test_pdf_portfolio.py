@@ -122,7 +122,7 @@ def statement_item(enrolment, problem, evidence_type):
 
 def printed(enrolment, part, tmp_path):
     document = record_print(enrolment=enrolment, part=part)
-    return document, pdf_words(document.body, tmp_path)
+    return document, pdf_words(document.body)
 
 
 # The evidence index -------------------------------------------------------------------------
@@ -423,4 +423,4 @@ def test_the_command_writes_the_index_and_the_portfolio(enrolment, statement_ite
     for part, heading in [("index", "Evidence index"), ("portfolio", "Portfolio of evidence")]:
         out = tmp_path / f"{part}.pdf"
         call_command("export_record", learner=enrolment.learner.username, out=str(out), part=part)
-        assert heading in pdf_words(out.read_bytes(), tmp_path)
+        assert heading in pdf_words(out.read_bytes())
