@@ -3,6 +3,7 @@ each parses input and calls one selector or service."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -68,3 +69,20 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         )
         return redirect("accounts:notification-settings")
     return render(request, "accounts/notification_settings.html", {"form": form})
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """What django-axes shows a username and address pair that failed too often (429): how
+    long logging in from here is paused, and the way out (AXES_LOCKOUT_CALLABLE)."""
+    minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "username": username,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "minutes": minutes,
+        },
+        status=429,
+    )

@@ -5,6 +5,7 @@ in-process. DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://... switch
 real services. Every variable is listed in .env.example.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "axes",
     "accounts",
     "complaints",
     "portfolio",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -103,6 +107,20 @@ DATABASES = {"default": database_config("DATABASE_URL", str(BASE_DIR / "db.sqlit
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes counts failed logins first and refuses a locked-out username and address pair.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after this many failed attempts for one username from one address, that
+# pair is refused for the cool-off (a guesser is slowed; the user, elsewhere, is not locked
+# out by someone else's guesses). A success resets the count.
+AXES_FAILURE_LIMIT = env_int("CASEBOOK_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("CASEBOOK_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -140,6 +158,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The client's address for login throttling is the one the proxy adds, not the proxy's.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
