@@ -125,3 +125,46 @@ def test_start_up_with_a_bad_variable_stops_with_one_clear_line(overrides, varia
 def test_production_settings_refuse_to_start_without_a_secret_key():
     result = _start({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": ""})
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "a-production-key-of-fifty-or-more-characters-" + "x" * 20,
+    "DJANGO_ALLOWED_HOSTS": "casebook.example.org",
+    "DATABASE_URL": None,
+    "DJANGO_SECURE_SSL_REDIRECT": None,
+    "DJANGO_SECURE_COOKIES": None,
+    "DJANGO_HSTS_SECONDS": None,
+}
+
+
+def _check_deploy(env_overrides: dict[str, str | None]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in env_overrides}
+    env.update({k: v for k, v in env_overrides.items() if v is not None})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_djangos_deployment_checks():
+    """HSTS, secure cookies, the SSL redirect, a long secret key, no debug: `check --deploy`
+    finds nothing at warning level or above with production's defaults."""
+    result = _check_deploy(PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_turning_transport_security_off_is_reported_by_the_deployment_checks():
+    """The checks are live, not silenced wholesale: a deployment that turns the SSL
+    redirect and secure cookies off hears about it."""
+    result = _check_deploy(
+        {**PRODUCTION, "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_SECURE_COOKIES": "0"}
+    )
+    assert result.returncode != 0
+    for check in ("security.W008", "security.W012", "security.W016"):
+        assert check in result.stderr
