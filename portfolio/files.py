@@ -16,7 +16,9 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
-from xml.etree import ElementTree
+
+from defusedxml.ElementTree import ParseError as XmlParseError
+from defusedxml.ElementTree import fromstring as xml_fromstring
 
 
 @dataclass(frozen=True)
@@ -208,9 +210,10 @@ def _ooxml(f: BinaryIO) -> Kind:
             content = archive.read(info)
             if b"<!DOCTYPE" in content.upper():
                 raise not_accepted("a ZIP archive")
-            # No DTD means no entities to expand or fetch; the part is capped at 1 MB.
-            root = ElementTree.fromstring(content)  # noqa: S314
-    except (zipfile.BadZipFile, ElementTree.ParseError, EOFError, ValueError) as exc:
+            # No DTD means no entities to expand or fetch (defusedxml refuses them too); the
+            # part is capped at 1 MB.
+            root = xml_fromstring(content)
+    except (zipfile.BadZipFile, XmlParseError, EOFError, ValueError) as exc:
         raise FileRefused(
             "This file looks like a ZIP archive or Office document but is damaged."
         ) from exc
