@@ -135,6 +135,8 @@ PRODUCTION = {
     "DJANGO_SECURE_SSL_REDIRECT": None,
     "DJANGO_SECURE_COOKIES": None,
     "DJANGO_HSTS_SECONDS": None,
+    # Set by the browser tests for their live server in this process; never in deployment.
+    "DJANGO_ALLOW_ASYNC_UNSAFE": None,
 }
 
 
