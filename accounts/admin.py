@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Centre, Membership, Role, User
+from accounts.models import AuditEvent, Centre, Membership, Role, User
 
 
 def administered_centre_ids(request) -> list[int]:
@@ -122,3 +122,23 @@ class MembershipAdmin(CentreScopedAdmin):
     list_display = ("user", "centre", "role", "created_at")
     list_filter = ("role", "centre")
     search_fields = ("user__username", "user__first_name", "user__last_name")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read only: nobody adds, changes or deletes an event here (and on
+    PostgreSQL the database refuses it too). Open to those given its view permission."""
+
+    list_display = ("at", "kind", "username", "address", "subject", "path")
+    list_filter = ("kind",)
+    search_fields = ("username", "subject", "path")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -116,3 +116,47 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class AuditEvent(models.Model):
+    """A security-relevant event: a login, a failed or throttled login, a logout, a
+    signature, an unlock, an export or download, a refused request. Written once by
+    accounts.audit.audit_record; on PostgreSQL a trigger refuses any change or deletion."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOCKED_OUT = "locked_out", "Login paused after failures"
+        LOGOUT = "logout", "Logged out"
+        SIGNED = "signed", "Signed"
+        UNLOCKED = "unlocked", "Evidence unlocked"
+        EXPORTED = "exported", "Exported or downloaded"
+        DENIED = "denied", "Permission denied"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # No database constraint: the log outlives any account, and is never updated to follow it.
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    username = models.CharField(
+        max_length=150, blank=True, help_text="As typed, for a failed login."
+    )
+    address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    subject = models.CharField(
+        max_length=200, blank=True, help_text="What it concerned: model and id."
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["kind", "-at"]), models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"

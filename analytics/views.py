@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Centre, Role, User
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, Centre, Role, User
 from accounts.selectors import centres_for_role, user_has_role
 from analytics import selectors, services
 from analytics.dashboard import dashboard_view, export_section, section_tables
@@ -122,6 +123,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     if table is None:
         raise Http404("No such table.")
     name = f"casebook-{filters.centre.slug}-{table.slug}-{filters.start}-to-{filters.end}.csv"
+    audit_record(kind=AuditEvent.Kind.EXPORTED, request=request, detail={"what": name})
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so a spreadsheet reads the file as UTF-8
     csv.writer(buffer).writerows(table.csv_rows())

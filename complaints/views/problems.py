@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
 from complaints import exporting, selectors, services
 from complaints.filters import ProblemFilter
 from complaints.forms import ACTION_KIND_HELP, ActionForm, ProblemForm, StatusForm
@@ -55,7 +57,13 @@ def _page_number(request: HttpRequest) -> int:
 def problem_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404("Export as csv or xlsx.")
-    rows = _filtered(request).qs.iterator(chunk_size=2000)
+    filtered = _filtered(request)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORTED,
+        request=request,
+        detail={"what": f"problem log ({fmt})", "filters": request.GET.urlencode()[:400]},
+    )
+    rows = filtered.qs.iterator(chunk_size=2000)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         response = StreamingHttpResponse(

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, Membership, Role, User
 from portfolio import canonical
 from portfolio.models import (
     Attachment,
@@ -365,7 +366,7 @@ def sign_subject(
     text = _signed_text(
         content=subject_content(subject), signer=by, role=role, statement=statement, signed_at=now
     )
-    return Signature.objects.create(
+    signature = Signature.objects.create(
         enrolment=enrolment,
         signer=by,
         role=role,
@@ -376,6 +377,13 @@ def sign_subject(
         content=text,
         content_sha256=canonical.sha256(text),
     )
+    audit_record(
+        kind=AuditEvent.Kind.SIGNED,
+        user=by,
+        subject=subject,
+        detail={"signature": signature.pk, "role": role, "sha256": signature.content_sha256},
+    )
+    return signature
 
 
 @transaction.atomic
@@ -558,6 +566,12 @@ def evidence_unlock(*, item: EvidenceItem, by: User, reason: str) -> EvidenceUnl
         evidence=item, unlocked_by=by, unlocked_at=now, reason=reason.strip()
     )
     unlock.voided.set([*signatures, *downstream])
+    audit_record(
+        kind=AuditEvent.Kind.UNLOCKED,
+        user=by,
+        subject=item,
+        detail={"reason": reason.strip(), "voided": len(signatures) + len(downstream)},
+    )
     return unlock
 
 

@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
 from portfolio.models import Enrolment
 from portfolio.selectors.exports import export_for_reader, exports_recent, records_readable_by
 from portfolio.selectors.printing import enrolment_for_exporter
@@ -78,6 +80,12 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = open(export_path(export), "rb")  # noqa: SIM115 (FileResponse closes it)
     except FileNotFoundError:
         raise Http404("The PDF is missing from storage.") from None
+    audit_record(
+        kind=AuditEvent.Kind.EXPORTED,
+        request=request,
+        subject=export,
+        detail={"what": export.title, "sha256": export.sha256},
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=export.filename, content_type="application/pdf"
     )

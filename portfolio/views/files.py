@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
 from portfolio import files, selectors, services
 from portfolio.forms import (
     AttachmentForm,
@@ -77,6 +79,12 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = open(attachment_path(attachment), "rb")  # noqa: SIM115 (FileResponse closes it)
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
+    audit_record(
+        kind=AuditEvent.Kind.EXPORTED,
+        request=request,
+        subject=attachment,
+        detail={"what": "attachment", "sha256": attachment.sha256},
+    )
     response = FileResponse(
         handle,
         as_attachment=True,

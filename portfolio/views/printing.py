@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
 from portfolio import selectors
 from portfolio.services.printing import record_print
 
@@ -22,6 +24,12 @@ def record_pdf(request: HttpRequest, part: str, pk: int | None = None) -> HttpRe
         raise Http404("No such record.")
     enrolment = selectors.enrolment_for_exporter(user=request.user, pk=pk)
     printed = record_print(enrolment=enrolment, part=part)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORTED,
+        request=request,
+        subject=enrolment,
+        detail={"what": printed.title, "draft": printed.is_draft},
+    )
     response = HttpResponse(printed.body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{printed.filename}"'
     return response
