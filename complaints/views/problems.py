@@ -15,6 +15,7 @@ from accounts.models import AuditEvent
 from complaints import exporting, selectors, services
 from complaints.filters import ProblemFilter
 from complaints.forms import ACTION_KIND_HELP, ActionForm, ProblemForm, StatusForm
+from complaints.privacy import redact
 
 EXPORT_FORMATS = {"csv", "xlsx"}
 
@@ -61,7 +62,11 @@ def problem_export(request: HttpRequest, fmt: str) -> HttpResponse:
     audit_record(
         kind=AuditEvent.Kind.EXPORTED,
         request=request,
-        detail={"what": f"problem log ({fmt})", "filters": request.GET.urlencode()[:400]},
+        # The filters as asked for, with anything that looks like personal data redacted.
+        detail={
+            "what": f"problem log ({fmt})",
+            "filters": {key: redact(value)[:200] for key, value in request.GET.items()},
+        },
     )
     rows = filtered.qs.iterator(chunk_size=2000)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

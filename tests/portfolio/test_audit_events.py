@@ -33,3 +33,10 @@ def test_printing_a_record_and_exporting_the_log_are_recorded(client, enrolment)
     assert [e.detail["what"] for e in exported][0].startswith("Evidence achievement record")
     assert exported[1].detail["what"] == "problem log (csv)"
     assert all(e.user == enrolment.learner for e in exported)
+
+
+def test_an_exported_logs_filters_are_kept_without_personal_data(client, enrolment):
+    client.force_login(enrolment.learner)
+    client.get(reverse("complaints:problem-export", args=["csv"]), {"q": "olive.grant@example.com"})
+    event = AuditEvent.objects.get(kind="exported")
+    assert event.detail["filters"] == {"q": "[redacted]"}
