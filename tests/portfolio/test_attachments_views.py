@@ -68,6 +68,8 @@ def test_learner_assessor_and_verifier_download_the_file_safely(client, persona,
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"] == 'attachment; filename="Refund _letter_.pdf"'
+    # Its own sandboxed policy, not replaced by the site's Content Security Policy.
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
