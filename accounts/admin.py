@@ -124,17 +124,11 @@ class MembershipAdmin(CentreScopedAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name")
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit log, read only: nobody adds, changes or deletes an event here (and on
-    PostgreSQL the database refuses it too). Open to those given its view permission."""
+class ReadOnlyAdminMixin:
+    """For records written only through Casebook's own pages and services, where their rules
+    apply: the admin lists and shows them, and never adds, changes or deletes one."""
 
-    list_display = ("at", "kind", "username", "address", "subject", "path")
-    list_filter = ("kind",)
-    search_fields = ("username", "subject", "path")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -142,3 +136,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log (on PostgreSQL the database refuses changes too). Open to those given
+    its view permission."""
+
+    list_display = ("at", "kind", "username", "address", "subject", "path")
+    list_filter = ("kind",)
+    search_fields = ("username", "subject", "path")
+    date_hierarchy = "at"

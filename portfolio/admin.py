@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from accounts.admin import CentreScopedAdmin
+from accounts.admin import CentreScopedAdmin, ReadOnlyAdminMixin
 from portfolio.models import (
     AssessorResponse,
     Attachment,
@@ -88,35 +88,17 @@ class EvidenceTypeInline(ReadOnlyInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Units are loaded from their data file (`load_standard`), never edited by hand:
     signed records point at the wording they were signed against."""
 
     list_display = ("code", "version", "title", "loaded_at")
     inlines = [ElementInline, OutcomeInline, KnowledgeInline, RangeInline, EvidenceTypeInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyEvidenceAdmin(CentreScopedAdmin):
+class ReadOnlyEvidenceAdmin(ReadOnlyAdminMixin, CentreScopedAdmin):
     """Evidence is written through the learner's pages, where the portfolio's rules apply
     (drafts only, owners only, locks once signed); the admin only reads it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EvidenceItem)

@@ -28,9 +28,9 @@ from portfolio.selectors.printing import (
     PrintedSignature,
     achievement_record,
     knowledge_evidence_record,
-    printed_signature,
 )
 from portfolio.selectors.verification import sample_item_story, sample_items_base
+from portfolio.services.signing import signatures_verify
 
 # The trend of a repeated problem is drawn from this many weeks before its first incident
 # to this many after its last: enough to see the pattern rise and what followed.
@@ -168,6 +168,9 @@ def sampling_record(*, enrolment: Enrolment) -> list[PrintedSample]:
     """Every assessment of the enrolment's evidence the internal verifier sampled, with the
     reviews (each with its printed signature) and the assessor's responses, oldest first."""
     items = sample_items_base().filter(evidence__enrolment=enrolment).order_by("added_at", "pk")
+    stories = [(item, sample_item_story(item=item)) for item in items]
+    reviewed = [e.signature for _, story in stories for e in story if e.signature]
+    checked = signatures_verify(signatures=reviewed)
     return [
         PrintedSample(
             Redacted(item, ("reason",)),
@@ -176,10 +179,10 @@ def sampling_record(*, enrolment: Enrolment) -> list[PrintedSample]:
                     e.at,
                     Redacted(e.review, ("comments",)) if e.review else None,
                     Redacted(e.response, ("text",)) if e.response else None,
-                    printed_signature(e.signature) if e.signature else None,
+                    PrintedSignature(e.signature, checked[e.signature.pk]) if e.signature else None,
                 )
-                for e in sample_item_story(item=item)
+                for e in story
             ],
         )
-        for item in items
+        for item, story in stories
     ]

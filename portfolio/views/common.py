@@ -1,14 +1,16 @@
-"""What several portfolio pages share: form errors from a service, the evidence page's context."""
+"""What several portfolio pages share: form errors from a service, the evidence page's
+context, a private file sent as a download."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -94,3 +96,18 @@ def sign_and_return(
     else:
         messages.success(request, done(result))
     return redirect(back)
+
+
+def private_download(path: Path, *, filename: str, content_type: str, missing: str) -> FileResponse:
+    """A file from private storage, only ever as a download, never cached or sniffed; 404
+    with ``missing`` when storage has lost it. Callers check who may have it first."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+    except FileNotFoundError:
+        raise Http404(missing) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -16,6 +16,7 @@ from portfolio.models import Enrolment
 from portfolio.selectors.exports import export_for_reader, exports_recent, records_readable_by
 from portfolio.selectors.printing import enrolment_for_exporter
 from portfolio.services.exports import export_path, portfolio_export_request
+from portfolio.views.common import private_download
 
 
 @login_required
@@ -76,19 +77,16 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     export = export_for_reader(user=request.user, pk=pk)
     if not export.is_done:
         raise Http404("This PDF is not ready.")
-    try:
-        handle = open(export_path(export), "rb")  # noqa: SIM115 (FileResponse closes it)
-    except FileNotFoundError:
-        raise Http404("The PDF is missing from storage.") from None
+    response = private_download(
+        export_path(export),
+        filename=export.filename,
+        content_type="application/pdf",
+        missing="The PDF is missing from storage.",
+    )
     audit_record(
         kind=AuditEvent.Kind.EXPORTED,
         request=request,
         subject=export,
         detail={"what": export.title, "sha256": export.sha256},
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=export.filename, content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response

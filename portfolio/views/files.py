@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from portfolio.forms import (
 )
 from portfolio.services.attachments import attachment_path
 from portfolio.services.witness import WITNESS_TESTIMONY
-from portfolio.views.common import add_errors, detail_context
+from portfolio.views.common import add_errors, detail_context, private_download
 
 # Attachments and witness testimony --------------------------------------------------------
 
@@ -75,26 +75,20 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     guess the type and not to show it inline, whatever the file says about itself."""
     attachment = selectors.attachment_for_reader(user=request.user, pk=pk)
     kind = files.BY_CODE.get(attachment.kind)
-    try:
-        handle = open(attachment_path(attachment), "rb")  # noqa: SIM115 (FileResponse closes it)
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
+    response = private_download(
+        attachment_path(attachment),
+        filename=files.download_name(attachment.original_name, kind)
+        if kind
+        else files.display_name(attachment.original_name),
+        content_type=attachment.content_type,
+        missing="The file is missing from storage.",
+    )
     audit_record(
         kind=AuditEvent.Kind.EXPORTED,
         request=request,
         subject=attachment,
         detail={"what": "attachment", "sha256": attachment.sha256},
     )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=files.download_name(attachment.original_name, kind)
-        if kind
-        else files.display_name(attachment.original_name),
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
