@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Demo mode and a development secret unless the caller configured a real deployment.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint bench lock worker beat clean
+.PHONY: run test lint bench load lock worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Casebook needs $(PYTHON) on the PATH."; exit 1; }
@@ -49,6 +49,13 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.bench_detection_quality
 	$(BIN)/python -m bench.bench_dashboard
 	$(BIN)/python -m bench.bench_pdf
+
+# Issue 8's load scenario: 50 users for 2 minutes against gunicorn, a Celery worker, and the
+# local PostgreSQL (a scratch database casebook_load, made afresh and dropped) and Redis;
+# exits non-zero on any failed request or lost problem. LOAD_ARGS passes options
+# (`python -m bench.load.run --help`); figures go into docs/benchmarks.md by hand.
+load: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.load.run $(LOAD_ARGS)
 
 worker: $(VENV)/.base-installed
 	$(BIN)/celery -A config worker -l info
