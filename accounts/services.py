@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from accounts.models import Centre, Membership, Notification, Role, User
+from config.jobs import task_send
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def notify(
 def _email_enqueue(notification_id: int) -> None:
     from accounts.tasks import notification_email_task  # the task calls back into this module
 
-    notification_email_task.delay(notification_id)
+    # A job service that does not answer is logged; the notification is on the site anyway.
+    task_send(notification_email_task, notification_id)
 
 
 def notification_email_send(*, notification_id: int) -> bool:

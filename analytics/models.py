@@ -12,6 +12,7 @@ from django.db import models
 
 from analytics.engine.effectiveness import EffectSettings
 from complaints.models import Category, Channel, IdentifiedBy
+from config.models import JobHeartbeat
 
 
 class AnalysisSettings(models.Model):
@@ -57,7 +58,7 @@ class AnalysisSettings(models.Model):
         )
 
 
-class AnalysisRun(models.Model):
+class AnalysisRun(JobHeartbeat):
     """One pass of the engine over a centre's log, as a manager sees it."""
 
     class Trigger(models.TextChoices):

@@ -180,10 +180,18 @@ def analysis_start(request: HttpRequest, slug: str) -> HttpResponse:
             request, f"An analysis of {centre.name} is already {run.get_status_display().lower()}."
         )
     else:
-        services.analysis_request(
+        run = services.analysis_request(
             centre=centre, trigger=AnalysisRun.Trigger.MANUAL, by=request.user
         )
-        messages.success(request, f"Analysis of {centre.name} started.")
+        if run.waiting_for_job_service:
+            messages.warning(
+                request,
+                f"The analysis of {centre.name} is saved but waiting: Casebook's job service "
+                "isn't answering at the moment. It will start by itself when the service is "
+                "back; you don't need to ask again.",
+            )
+        else:
+            messages.success(request, f"Analysis of {centre.name} started.")
     return redirect(_safe_back(request, request.POST.get("next", ""), centre))
 
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from config.models import JobHeartbeat
+
 
 class Category(models.TextChoices):
     """The unit's three problem types (its range), plus other and unclassified (imports)."""
@@ -306,7 +308,7 @@ class CategoryMapping(models.Model):
         return f"{self.source_value} → {self.get_category_display()}"
 
 
-class ImportJob(models.Model):
+class ImportJob(JobHeartbeat):
     """One upload of a company system's export, from preview to the last imported row."""
 
     class State(models.TextChoices):
@@ -364,6 +366,11 @@ class ImportJob(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("complaints:import-detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: a check or an import a worker has still to finish."""
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
 
     @property
     def progress_percent(self) -> int:

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A request that finds the database gone gets a 503 page saying so, not a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -267,11 +269,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The schedule as data. Each entry expires just before its next run, so a backlog after an
 # outage never piles up duplicate passes.
+# The database is the record of which jobs are waiting, not the broker: a job silent for this
+# long (never sent because the broker was down, its message lost when the broker restarted,
+# its worker killed) is sent again by the sweeper, which beat runs this often. Longer than any
+# one step of a job takes, so a job still running is rarely sent twice (and safe if it is).
+CASEBOOK_JOB_STALE_SECONDS = env_int("CASEBOOK_JOB_STALE_SECONDS", 300)
+CASEBOOK_JOB_SWEEP_SECONDS = env_int("CASEBOOK_JOB_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {
     "analytics-nightly": {
         "task": "analytics.nightly",
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 23 * 3600},
+    },
+    "jobs-sweep": {
+        "task": "config.jobs_sweep",
+        "schedule": datetime.timedelta(seconds=CASEBOOK_JOB_SWEEP_SECONDS),
+        "options": {"expires": 0.9 * CASEBOOK_JOB_SWEEP_SECONDS},
     },
 }
 

@@ -1,4 +1,4 @@
-"""Project-wide tasks."""
+"""Project-wide tasks: the broker round trip check, and the sweep for jobs gone missing."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import socket
 
 from celery import shared_task
 from django.db import connection
+
+from analytics.services import analysis_runs_resend_stale
+from complaints.importing.services import import_jobs_resend_stale
+from portfolio.services.exports import portfolio_exports_resend_stale
 
 
 @shared_task(ignore_result=False)
@@ -16,3 +20,17 @@ def ping() -> dict:
         cursor.execute("SELECT 1")
         (one,) = cursor.fetchone()
     return {"pong": one == 1, "database": connection.vendor, "host": socket.gethostname()}
+
+
+@shared_task(name="config.jobs_sweep")
+def jobs_sweep() -> str:
+    """Beat's sweep (every CASEBOOK_JOB_SWEEP_SECONDS): send again every import, analysis run
+    and PDF export still queued or running that was never sent (the job service did not
+    answer) or has gone silent (its message was lost, its worker died). Each job is safe to
+    run twice. Without a broker it does nothing."""
+    sent = {
+        "imports": import_jobs_resend_stale(),
+        "analysis runs": analysis_runs_resend_stale(),
+        "PDF exports": portfolio_exports_resend_stale(),
+    }
+    return ", ".join(f"{count} {kind}" for kind, count in sent.items()) + " sent again"

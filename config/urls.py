@@ -24,3 +24,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# A database that went away outside a view still gets the 503 page (config.views).
+handler500 = "config.views.server_error"

@@ -6,6 +6,7 @@ These views only gather what each app's selectors return; the rules live in the 
 from __future__ import annotations
 
 import datetime
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +22,8 @@ from accounts.models import Role
 from accounts.selectors import centre_members, centres_for_role, user_has_role, user_primary_role
 from analytics import selectors as analytics_selectors
 from complaints import selectors as problem_selectors
+from config.jobs import TRANSIENT
+from config.middleware import database_unavailable_response
 from config.next_steps import learner_next_steps
 from portfolio import selectors as portfolio_selectors
 
@@ -167,3 +171,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, unless what failed was the database going away outside a view (a
+    session saved as the response left): then the 503 page, as config.middleware gives for a
+    view. Django calls this while the exception is being handled."""
+    if isinstance(sys.exc_info()[1], TRANSIENT):
+        return database_unavailable_response()
+    return defaults.server_error(request)

@@ -8,6 +8,7 @@ from analytics.services.runs import (
     analysis_run_claim,
     analysis_run_execute,
     analysis_run_fail,
+    analysis_runs_resend_stale,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "analysis_run_claim",
     "analysis_run_execute",
     "analysis_run_fail",
+    "analysis_runs_resend_stale",
 ]

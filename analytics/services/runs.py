@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Centre, User
 from analytics.models import AnalysisRun
 from complaints.models import Problem
-from config.jobs import TRANSIENT
+from config.jobs import TRANSIENT, job_enqueue, jobs_resend_stale
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +32,35 @@ def analysis_request(
     problem_id: int | None = None,
     by: User | None = None,
 ) -> AnalysisRun:
-    """Record a queued run and enqueue it once the caller's transaction commits."""
+    """Record a queued run and enqueue it once the caller's transaction commits. When the job
+    service does not answer, the run stays queued (``waiting_for_job_service``) and the
+    sweeper sends it later."""
     from analytics import tasks  # the task module imports this one
 
     run = AnalysisRun.objects.create(
-        centre=centre, trigger=trigger, scope=scope, problem_id=problem_id, requested_by=by
+        centre=centre,
+        trigger=trigger,
+        scope=scope,
+        problem_id=problem_id,
+        requested_by=by,
+        heartbeat_at=timezone.now(),
     )
-    tasks.analysis_run_task.delay_on_commit(run.pk)
+    job_enqueue(tasks.analysis_run_task, run)
     return run
+
+
+def analysis_runs_resend_stale() -> int:
+    """Send again every run queued or running that went silent: its message was lost (the
+    broker restarted, or never took it) or its worker died. Safe: a run's results are
+    written in one transaction under the centre's lock and replace the last ones."""
+    from analytics import tasks  # the task module imports this one
+
+    return jobs_resend_stale(
+        AnalysisRun.objects.filter(
+            status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
+        ),
+        task_for=lambda run: tasks.analysis_run_task,
+    )
 
 
 def analysis_request_nightly() -> list[AnalysisRun]:
@@ -61,6 +82,7 @@ def analysis_incremental(*, problem_id: int) -> AnalysisRun | None:
         trigger=AnalysisRun.Trigger.PROBLEM,
         scope=AnalysisRun.Scope.INCREMENTAL,
         problem_id=problem_id,
+        heartbeat_at=timezone.now(),
     )
     return analysis_run_execute(run_id=run.pk)
 
@@ -75,6 +97,7 @@ def analysis_run_claim(*, run_id: int) -> AnalysisRun | None:
         attempts=F("attempts") + 1,
         progress=0,
         step="Starting",
+        heartbeat_at=timezone.now(),
     )
     if claimed != 1:
         return None

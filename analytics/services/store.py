@@ -376,7 +376,7 @@ def run_progress(*, run: AnalysisRun, percent: int, step: str) -> None:
     """Record how far a running pass has got. Committed at once when called outside a
     transaction (as the full pass does before its writes), so the manager's page sees it."""
     AnalysisRun.objects.filter(pk=run.pk, status=AnalysisRun.Status.RUNNING).update(
-        progress=percent, step=step
+        progress=percent, step=step, heartbeat_at=timezone.now()
     )
 
 

@@ -80,7 +80,9 @@ def validation_pass(job: ImportJob, order: str) -> PassOutcome:
                     stage.add(row.seq, row.row, row.clean)
             stage.end_chunk(chunk[-1].seq)
             outcome.rows = chunk[-1].seq
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=outcome.rows)
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=outcome.rows, heartbeat_at=timezone.now()
+            )
     outcome.report, outcome.stage = report.kept, stage.chunks
     return outcome
 

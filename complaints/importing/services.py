@@ -20,13 +20,15 @@ row is written. A run that dies part-way leaves the chunks it committed, and the
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,6 +43,7 @@ from complaints.models import (
 )
 from complaints.services import problem_log_notify
 from config.jobs import TRANSIENT as TRANSIENT_ERRORS
+from config.jobs import job_enqueue, jobs_resend_stale
 
 logger = logging.getLogger(__name__)
 
@@ -238,27 +241,59 @@ def import_job_check(*, job: ImportJob, by: User) -> ImportJob:
         return import_job_validate(job=job)
     claimed = ImportJob.objects.filter(
         pk=job.pk, state__in=checkable, started_at__isnull=True
-    ).update(state=ImportJob.State.QUEUED, processed_rows=0, error="")
+    ).update(state=ImportJob.State.QUEUED, processed_rows=0, error="", heartbeat_at=timezone.now())
     if claimed != 1:
         raise ValidationError("This file is already being checked or imported.")
     from complaints import tasks  # tasks import this module
 
-    tasks.import_job_check_task.delay_on_commit(job.pk)
+    job_enqueue(tasks.import_job_check_task, job)
     job.refresh_from_db()
     return job
 
 
 def import_job_check_queued(*, job_id: int) -> ImportJob | None:
     """The background half of `import_job_check`: claim the queued job and check it.
-    None when there is nothing to check (gone, reconfigured, or an import)."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id,
-        state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING],
-        started_at__isnull=True,
-    ).update(state=ImportJob.State.RUNNING)
-    if claimed != 1:
-        return None
-    return import_job_validate(job=ImportJob.objects.select_related("centre").get(pk=job_id))
+    None when there is nothing to check (gone, reconfigured, an import, or being checked by
+    another delivery of the same job right now)."""
+    with _checked_alone(job_id) as alone:
+        if not alone:
+            return None
+        claimed = ImportJob.objects.filter(
+            pk=job_id,
+            state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING],
+            started_at__isnull=True,
+        ).update(state=ImportJob.State.RUNNING, heartbeat_at=timezone.now())
+        if claimed != 1:
+            return None
+        return import_job_validate(job=ImportJob.objects.select_related("centre").get(pk=job_id))
+
+
+_CHECK_LOCK = 0x4342_0000_0000_0000  # "CB": this app's advisory locks, plus the job's id
+
+
+@contextmanager
+def _checked_alone(job_id: int) -> Iterator[bool]:
+    """Whether this delivery of a check may run it. A check rewrites the job's report and
+    staged rows from scratch, so two deliveries of it at once (a redelivery after a worker
+    died while the other carries on, a sweep) must not both write them: on PostgreSQL the
+    first holds a session lock for the check, and a second finds it taken and leaves the
+    check to the first. The lock ends with the first's connection if its worker dies."""
+    if connection.vendor != "postgresql":
+        yield True  # SQLite: jobs run in-process, one at a time
+        return
+    key = _CHECK_LOCK + job_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        (alone,) = cursor.fetchone()
+    try:
+        yield alone
+    finally:
+        if alone:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                pass  # the connection is gone, and the lock with it
 
 
 def import_job_validate(*, job: ImportJob) -> ImportJob:
@@ -347,12 +382,13 @@ def import_job_start(
         processed_rows=0,
         imported_count=0,
         error="",
+        heartbeat_at=timezone.now(),
     )
     if claimed != 1:
         # A failed import resumes where it stopped, in the mode it was started in.
         claimed = ImportJob.objects.filter(
             pk=job.pk, state=ImportJob.State.FAILED, started_at__isnull=False
-        ).update(state=ImportJob.State.QUEUED, error="")
+        ).update(state=ImportJob.State.QUEUED, error="", heartbeat_at=timezone.now())
     job.refresh_from_db()
     if claimed != 1:
         if job.state == ImportJob.State.VALIDATED and job.rejected_count:
@@ -367,7 +403,7 @@ def import_job_start(
     if background:
         from complaints import tasks  # tasks import this module
 
-        tasks.import_job_run_task.delay_on_commit(job.pk)
+        job_enqueue(tasks.import_job_run_task, job)
         return job
     try:
         return import_job_run(job_id=job.pk) or job
@@ -385,7 +421,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     last committed chunk. None when there is nothing to do (gone, finished, not started)."""
     claimed = ImportJob.objects.filter(
         pk=job_id, state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING]
-    ).update(state=ImportJob.State.RUNNING)
+    ).update(state=ImportJob.State.RUNNING, heartbeat_at=timezone.now())
     if claimed != 1:
         return None
     job = ImportJob.objects.select_related("centre", "uploaded_by").get(pk=job_id)
@@ -421,6 +457,20 @@ def _run_failed(job: ImportJob, error: str) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, error=error)
     job.refresh_from_db()
     return job
+
+
+def import_jobs_resend_stale() -> int:
+    """Send again every check or import in flight that went silent: its message was lost
+    (the broker restarted, or never took it) or its worker died. Safe: a check runs alone
+    and starts afresh; an import continues after its last committed chunk."""
+    from complaints import tasks  # tasks import this module
+
+    return jobs_resend_stale(
+        ImportJob.objects.filter(state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING]),
+        task_for=lambda job: (
+            tasks.import_job_run_task if job.started_at else tasks.import_job_check_task
+        ),
+    )
 
 
 def import_job_fail(*, job_id: int, reason: str) -> None:
@@ -465,6 +515,7 @@ def _import_chunk(job: ImportJob, chunk: StageChunk, writer: RowWriter, path: Pa
         processed_rows=chunk.last_seq,
         imported_count=locked.imported_count + written.imported,
         skipped_count=locked.skipped_count + len(lines),
+        heartbeat_at=timezone.now(),
         **changes,
     )
     return lines

@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from config.models import JobHeartbeat
 
-class PortfolioExport(models.Model):
+
+class PortfolioExport(JobHeartbeat):
     """One request for a PDF, from the click to the stored file (or the reason it failed).
     The file lives under a random name in private storage (services.exports) and is only
     ever streamed by a view that checks who is asking."""

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.services import notify
-from config.jobs import TRANSIENT
+from config.jobs import TRANSIENT, job_send, jobs_resend_stale
 from portfolio.models import Enrolment, PortfolioExport
 from portfolio.services.printing import PARTS, record_print
 
@@ -44,9 +44,7 @@ STORAGE_TROUBLE = (
     "if it fails again, tell your centre."
 )
 DATABASE_TROUBLE = "The database was unavailable while it was being made. Try again."
-QUEUE_TROUBLE = (
-    "The job that makes it could not be started: the job queue did not answer. Try again."
-)
+QUEUE_TROUBLE = "The job that makes it could not be started. Try again."
 STALLED = "It stopped without finishing, perhaps because the server restarted. Try again."
 
 
@@ -91,28 +89,42 @@ def portfolio_export_request(
                 title=f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}",
                 requested_by=user,
                 step="Waiting to start",
+                heartbeat_at=timezone.now(),
             )
     except IntegrityError:
         # Two requests at the same moment: the other one's row won the constraint.
         return mine.get(state__in=ACTIVE)
-    transaction.on_commit(lambda: _enqueue(export.pk), robust=True)
+    transaction.on_commit(lambda: _enqueue(export), robust=True)
     return export
 
 
-def _enqueue(export_id: int) -> None:
-    """Hand the job to Celery. Without a broker it runs here and now (eager), so a database
-    failure outlasting the retries surfaces here (as the retry Celery gave up on): the export
-    says so rather than staying queued."""
+def _enqueue(export: PortfolioExport) -> None:
+    """Hand the job to Celery. A broker that does not answer leaves the export waiting for
+    the sweeper (config.jobs.job_send). Without a broker it runs here and now (eager), so a
+    database failure outlasting the retries surfaces here (as the retry Celery gave up on):
+    the export says so rather than staying queued."""
     from portfolio import tasks  # the task calls back into this module
 
     try:
-        tasks.portfolio_export_task.delay(export_id)
+        job_send(tasks.portfolio_export_task, export)
     except (*TRANSIENT, Retry):
-        logger.exception("Portfolio export %s: the database failed while it ran", export_id)
-        portfolio_export_fail(export_id=export_id, reason=DATABASE_TROUBLE)
+        logger.exception("Portfolio export %s: the database failed while it ran", export.pk)
+        portfolio_export_fail(export_id=export.pk, reason=DATABASE_TROUBLE)
     except Exception:
-        logger.exception("Portfolio export %s could not be queued", export_id)
-        portfolio_export_fail(export_id=export_id, reason=QUEUE_TROUBLE)
+        logger.exception("Portfolio export %s could not be queued", export.pk)
+        portfolio_export_fail(export_id=export.pk, reason=QUEUE_TROUBLE)
+
+
+def portfolio_exports_resend_stale() -> int:
+    """Send again every export waiting or being prepared that went silent: its message was
+    lost (the broker restarted, or never took it) or its worker died. Safe: each run writes
+    its own file and only the first to finish is kept."""
+    from portfolio import tasks  # the task calls back into this module
+
+    return jobs_resend_stale(
+        PortfolioExport.objects.filter(state__in=ACTIVE),
+        task_for=lambda export: tasks.portfolio_export_task,
+    )
 
 
 # Running ----------------------------------------------------------------------------------
@@ -128,6 +140,7 @@ def portfolio_export_run(*, export_id: int) -> PortfolioExport | None:
         started_at=timezone.now(),
         percent=1,
         step="Starting",
+        heartbeat_at=timezone.now(),
     )
     if claimed != 1:
         return None
@@ -178,7 +191,7 @@ def _progress_saver(export_id: int):
 
     def save(percent: int, words: str) -> None:
         PortfolioExport.objects.filter(pk=export_id, state=PortfolioExport.State.RUNNING).update(
-            percent=max(1, min(99, percent)), step=words[:200]
+            percent=max(1, min(99, percent)), step=words[:200], heartbeat_at=timezone.now()
         )
 
     return save

@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, connection
@@ -68,6 +69,29 @@ def test_the_run_task_imports_a_queued_job_and_a_second_delivery_does_nothing(jo
     assert f"Imported, {TEXAS_ROWS} imported" in tasks.import_job_run_task(job.pk)
     assert "nothing to do" in tasks.import_job_run_task(job.pk)
     assert Problem.objects.count() == TEXAS_ROWS
+
+
+def test_a_second_delivery_of_a_check_running_now_leaves_it_to_the_first(job):
+    if connection.vendor != "postgresql":
+        pytest.skip("jobs run one at a time in-process on SQLite")
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
+    db = connection.settings_dict
+    first = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432,
+    )  # fmt: skip
+    lock = services._CHECK_LOCK + job.pk
+    try:
+        with first.cursor() as cursor:  # the first delivery's session, checking the file
+            cursor.execute("SELECT pg_advisory_lock(%s)", [lock])
+        assert services.import_job_check_queued(job_id=job.pk) is None
+        job.refresh_from_db()
+        assert job.state == ImportJob.State.QUEUED
+        with first.cursor() as cursor:  # the first delivery stops (or its worker dies)
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
+    finally:
+        first.close()
+    assert services.import_job_check_queued(job_id=job.pk).state == ImportJob.State.VALIDATED
 
 
 def test_a_task_that_gives_up_marks_its_job_failed_with_a_reason(job):

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.models import Notification
 from portfolio import tasks
@@ -271,13 +272,29 @@ def test_database_trouble_that_outlasts_the_retries_fails_the_export_and_says_so
     assert Notification.objects.get(recipient=learner).kind == Notification.Kind.PORTFOLIO_FAILED
 
 
-def test_a_job_queue_that_does_not_answer_fails_the_export(
+def test_a_job_queue_that_does_not_answer_leaves_the_export_waiting_to_be_sent_again(
     enrolment, learner, monkeypatch, django_capture_on_commit_callbacks
 ):
     def no_broker(*args, **kwargs):
-        raise ConnectionRefusedError("Error 111 connecting to redis:6379")
+        raise BrokerOperationalError("Error 111 connecting to redis:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.portfolio_export_task, "delay", no_broker)
+    with django_capture_on_commit_callbacks(execute=True):
+        export = portfolio_export_request(user=learner, enrolment=enrolment, part="achievement")
+    export.refresh_from_db()
+
+    assert export.state == PortfolioExport.State.QUEUED
+    assert export.waiting_for_job_service
+    assert not Notification.objects.exists()
+
+
+def test_a_job_that_cannot_be_queued_for_another_reason_fails_the_export(
+    enrolment, learner, monkeypatch, django_capture_on_commit_callbacks
+):
+    def refused(*args, **kwargs):
+        raise TypeError("Object of type Decimal is not JSON serializable")
+
+    monkeypatch.setattr(tasks.portfolio_export_task, "delay", refused)
     with django_capture_on_commit_callbacks(execute=True):
         export = portfolio_export_request(user=learner, enrolment=enrolment, part="achievement")
     export.refresh_from_db()
