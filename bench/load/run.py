@@ -335,12 +335,13 @@ def _stop(server: subprocess.Popen) -> None:
 
 
 def _queue_drop(url: str, queue: str) -> int:
-    """Jobs the worker had not reached when stopped; the run's queue is then deleted."""
+    """Jobs the worker had not reached when stopped; the run's queue and kombu's records of
+    its bindings are then deleted."""
     import redis
 
     client = redis.Redis.from_url(url)
     left = client.llen(queue)
-    client.delete(queue)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     return left
 
 
