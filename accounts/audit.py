@@ -36,11 +36,24 @@ def audit_record(
     event = AuditEvent.objects.create(
         kind=kind,
         user=user,
-        username=(user.username if user is not None else username)[:150],
+        username=_storable((user.username if user is not None else username)[:150]),
         address=client_address(request),
         path=(request.get_full_path() if request is not None else "")[:500],
         subject=f"{type(subject).__name__} {subject.pk}" if subject is not None else "",
-        detail=detail or {},
+        detail=_storable(detail or {}),
     )
     logger.info("audit %s by %s: %s", kind, event.username or "-", event.subject or event.path)
     return event
+
+
+def _storable(value):
+    """The value with any NUL character shown as U+FFFD: what was typed (a filter, a
+    username) is recorded as nearly as possible, and PostgreSQL refuses NUL in text and in
+    JSON, which would turn the request being recorded into a server error."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value

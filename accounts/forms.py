@@ -4,8 +4,30 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from accounts.models import User
+
+
+class _UsernameLengthMixin:
+    """Django's login forms set the username's max_length after the field is built, so it
+    is never checked: a 300-character name went on to authenticate() and django-axes, whose
+    attempt log holds 255 (a 500 on PostgreSQL). Here it is refused beside the field."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(_UsernameLengthMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(_UsernameLengthMixin, AdminAuthenticationForm):
+    pass
 
 
 class NotificationSettingsForm(forms.Form):

@@ -152,8 +152,12 @@ def run_state(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _safe_back(request: HttpRequest, url: str, centre: Centre) -> str:
-    """Where to return after starting a run: the page the manager was on, if it is ours."""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+    """Where to return after starting a run: the page the manager was on, if it is ours.
+    Only a path: anything else ("x", "-1") is not a page, and redirect() would take it for
+    a view's name."""
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}
+    ):
         return url
     return f"{reverse('analytics:dashboard')}?centre={centre.slug}"
 
@@ -225,6 +229,14 @@ def _candidate_for(request: HttpRequest, pk: int) -> tuple[RecurringCandidate, b
     return selectors.candidate_for_learner(learner=request.user, pk=pk), False
 
 
+def _user_named(user_id: str) -> User | None:
+    """The user with this id, or None for anything that is not one ("x", "1.5", "²")."""
+    try:
+        return User.objects.filter(pk=int(user_id)).first()
+    except ValueError:
+        return None
+
+
 def _back(as_manager: bool):
     return redirect("analytics:overview" if as_manager else "analytics:suggestions")
 
@@ -247,7 +259,7 @@ def candidate_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     candidate, as_manager = _candidate_for(request, pk)
     learner = request.user
     if as_manager:
-        learner = User.objects.filter(pk=request.POST.get("learner") or 0).first()
+        learner = _user_named(request.POST.get("learner", ""))
         if learner is None:
             messages.error(request, "Choose whose repeated problem it is.")
             return _back(as_manager)

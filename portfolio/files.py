@@ -136,13 +136,13 @@ def detect(f: BinaryIO) -> Kind:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         if head[12:16] != b"IHDR":
             raise FileRefused("This PNG image is damaged: it has no image header.")
-        return PNG
+        return _image(PNG, struct.unpack(">II", head[16:24]) if len(head) >= 24 else None)
     if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
+        return _image(JPEG, _jpeg_size(f))
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return GIF
+        return _image(GIF, struct.unpack("<HH", head[6:10]) if len(head) >= 10 else None)
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
+        return _image(WEBP, _webp_size(head))
     if head[:4] in _ZIP_MAGIC:
         return _ooxml(f)
     if head.startswith(_OLE2_MAGIC):
@@ -180,6 +180,68 @@ def _pdf(f: BinaryIO) -> Kind:
     return PDF
 
 
+# Images: what their headers say about their size. An image is never decoded here, but
+# whoever opens it is: a few KB declaring 100,000 × 100,000 pixels (a "decompression
+# bomb") takes tens of gigabytes to show. The limit is Pillow's default, a 24-bit image of
+# 256 MB; a photo from any phone is well under it.
+MAX_IMAGE_PIXELS = 89_478_485
+
+
+def _image(kind: Kind, size: tuple[int, int] | None) -> Kind:
+    if size is not None:
+        width, height = size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise FileRefused(
+                f"This image is {width:,} × {height:,} pixels, too large to open safely: "
+                f"Casebook keeps images up to {MAX_IMAGE_PIXELS // 1_000_000} megapixels. "
+                "Resize it and upload it again."
+            )
+    return kind
+
+
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_size(f: BinaryIO) -> tuple[int, int] | None:
+    """Width and height from the first start-of-frame segment, walking the segments after
+    the start-of-image marker; None when there is none among the first hundred."""
+    f.seek(2)
+    for _ in range(100):
+        marker = f.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        if marker[1] in (0xD8, 0x01) or 0xD0 <= marker[1] <= 0xD7:
+            continue  # markers without a length
+        length_bytes = f.read(2)
+        if len(length_bytes) < 2:
+            return None
+        length = struct.unpack(">H", length_bytes)[0]
+        if marker[1] in _JPEG_SOF:
+            frame = f.read(5)
+            if len(frame) < 5:
+                return None
+            height, width = struct.unpack(">HH", frame[1:5])
+            return width, height
+        f.seek(length - 2, 1)
+    return None
+
+
+def _webp_size(head: bytes) -> tuple[int, int] | None:
+    """The canvas of an extended (VP8X), lossy (VP8) or lossless (VP8L) WebP."""
+    chunk = head[12:16]
+    if chunk == b"VP8X" and len(head) >= 30:
+        width = int.from_bytes(head[24:27], "little") + 1
+        height = int.from_bytes(head[27:30], "little") + 1
+        return width, height
+    if chunk == b"VP8 " and len(head) >= 30:
+        width, height = struct.unpack("<HH", head[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and len(head) >= 25:
+        bits = int.from_bytes(head[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
 # OOXML: the main part's content type, as [Content_Types].xml names it.
 _OOXML_MAIN = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": DOCX,
@@ -195,6 +257,11 @@ _OOXML_MACRO = {
 }
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _CT_MAX = 1 << 20  # [Content_Types].xml is a few KB; refuse to inflate a bomb
+# An Office document unpacks to a few times its size (its images are compressed already); a
+# zip bomb, to thousands of times. Judged from the sizes the archive declares, before
+# anything is inflated (as the import's reader does).
+_OOXML_MAX_UNPACKED = 1 << 30
+_OOXML_MAX_RATIO = 100
 
 
 def _ooxml(f: BinaryIO) -> Kind:
@@ -204,6 +271,7 @@ def _ooxml(f: BinaryIO) -> Kind:
             names = set(archive.namelist())
             if "[Content_Types].xml" not in names:
                 raise not_accepted("a ZIP archive")
+            _unpacked_size_check(archive)
             info = archive.getinfo("[Content_Types].xml")
             if info.file_size > _CT_MAX:
                 raise not_accepted("a ZIP archive")
@@ -226,6 +294,19 @@ def _ooxml(f: BinaryIO) -> Kind:
         if kind and part in names:
             return kind
     raise not_accepted("a ZIP archive")
+
+
+def _unpacked_size_check(archive: zipfile.ZipFile) -> None:
+    infos = archive.infolist()
+    unpacked = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    if unpacked > _OOXML_MAX_UNPACKED or (
+        unpacked > 50 << 20 and unpacked / packed > _OOXML_MAX_RATIO
+    ):
+        raise FileRefused(
+            f"This file unpacks to {megabytes(unpacked)}, far more than a real Office "
+            "document would (a “zip bomb”): it is not kept."
+        )
 
 
 def _ole2(f: BinaryIO) -> Kind:
@@ -296,7 +377,14 @@ def _ole2_directory(f: BinaryIO) -> list[str]:
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")  # RFC 5322 field name: printable ASCII but ':'
 _MAIL_FIELDS = {b"date", b"subject", b"to", b"message-id", b"received", b"mime-version"}
-_MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|svg|\?xml|script)", re.IGNORECASE)
+# A web page, SVG or XML, after any byte-order mark, white space and comments: kept as
+# text it would be harmless (downloads are never shown inline), but it is not evidence.
+_MARKUP = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|\?xml|html|head|body|svg|script|iframe|object|embed|meta|link|"
+    rb"style|img|math|xsl|base|form|frameset)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _text(f: BinaryIO) -> Kind:
@@ -313,7 +401,7 @@ def _text(f: BinaryIO) -> Kind:
             "This file is not UTF-8 text: save it as UTF-8 (in Notepad or Excel, choose "
             "“UTF-8” when saving) and upload it again, or upload a PDF."
         ) from None
-    if _MARKUP.match(data):
+    if _MARKUP.match(data[:65536]):
         raise not_accepted("a web page or markup (HTML, SVG or XML)")
     return CSV if _looks_like_csv(text) else TEXT
 

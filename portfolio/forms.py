@@ -8,6 +8,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
+from complaints.forms.fields import ModelIdsField
 from portfolio.models import Enrolment, EvidenceItem, EvidenceType, KnowledgeItem
 from portfolio.services.evidence import STAR_FIELDS
 
@@ -61,6 +62,11 @@ class EvidenceForm(forms.ModelForm):
             "problems": forms.SelectMultiple(attrs={"size": 8}),
             "repeated_problems": forms.SelectMultiple(attrs={"size": 4}),
             "preventive_actions": forms.SelectMultiple(attrs={"size": 4}),
+        }
+        field_classes = {
+            "problems": ModelIdsField,
+            "repeated_problems": ModelIdsField,
+            "preventive_actions": ModelIdsField,
         }
 
     def __init__(self, *args, evidence_type: EvidenceType, link_choices: dict, **kwargs) -> None:
@@ -127,9 +133,9 @@ class EvidenceTypeChoiceForm(forms.Form):
 class MappingForm(forms.Form):
     """The mapping panel's ticks; the template lays the boxes out by element and group."""
 
-    outcomes = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    knowledge_items = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    range_items = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    outcomes = ModelIdsField(queryset=None, required=False)
+    knowledge_items = ModelIdsField(queryset=None, required=False)
+    range_items = ModelIdsField(queryset=None, required=False)
 
     def __init__(self, *args, enrolment: Enrolment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -290,6 +296,7 @@ class ElementRecordForm(forms.Form):
         label="Feedback",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="To the learner, on their performance across the element.",
+        error_messages={"required": "Write your feedback to the learner on this element."},
     )
     comments = forms.CharField(
         label="Comments", required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -7,6 +7,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
+from complaints.forms.fields import ModelIdsField
 from complaints.models import (
     Action,
     ActionKind,
@@ -285,7 +286,7 @@ class RepeatedProblemForm(FiveWhysForm, forms.ModelForm):
     only the chosen ones and the filter's matches are on the page)."""
 
     first_why_label = "Why does it keep happening?"
-    incidents = forms.ModelMultipleChoiceField(
+    incidents = ModelIdsField(
         queryset=Problem.objects.none(),
         required=False,
         widget=forms.MultipleHiddenInput,
@@ -343,7 +344,7 @@ class RepeatedProblemForm(FiveWhysForm, forms.ModelForm):
             values = self.data.getlist(self.add_prefix("incidents"))
         else:
             values = self.initial.get("incidents", [])
-        return [int(v) for v in values if str(v).isdigit()]
+        return [int(v) for v in values if _is_id(str(v))]
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -351,6 +352,12 @@ class RepeatedProblemForm(FiveWhysForm, forms.ModelForm):
         for name in WHY_FIELDS:
             data.pop(name)
         return data
+
+
+def _is_id(text: str) -> bool:
+    """Digits that can be a row's id: isdigit() alone passes "²", which int() refuses, and a
+    number longer than a 64-bit id overflows the database's integer."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 class IncidentFilterForm(forms.Form):

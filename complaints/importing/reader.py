@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,13 @@ _SIGNATURES: list[tuple[bytes, str]] = [
     (b"MZ", "a Windows program"),
 ]
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# A web page (a browser's "save page" of the export, or a login page) or XML: text, but not a
+# table. Matched after any byte-order mark, white space and comments.
+_MARKUP = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|\?xml|html|head|body|svg|script|table)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 _CHUNK = 1 << 20
 # An XLSX expands roughly ten-fold when unzipped; a zip bomb expands thousands-fold.
@@ -93,6 +101,11 @@ def inspect_file(path: Path) -> FileKind:
         raise FileRefused(
             "The file is UTF-16 text. Save it from your spreadsheet as “CSV UTF-8” and "
             "upload it again."
+        )
+    if _MARKUP.match(head):
+        raise FileRefused(
+            "This is a web page or an XML file, not a CSV file or an Excel workbook (.xlsx). "
+            "Export the problems from your system again as CSV or Excel and upload that."
         )
     encoding, lines = _detect_encoding(path)
     return FileKind(

@@ -314,11 +314,16 @@ class Page:
         return self.start_index + len(self.rows) - 1 if self.rows else 0
 
 
+MAX_PAGE = 10_000_000
+
+
 def page_of(queryset: QuerySet, *, number: int, per_page: int = 50) -> Page:
     """One page of rows without counting the whole log: fetch one row more than the page to
     know whether there is a next page. A COUNT over a million-row log costs more than the
     page itself."""
-    number = max(1, number)
+    # A page number from the query string can be anything: one whose offset overflowed the
+    # database's integer would be a 500, so pages stop at MAX_PAGE (500 million rows in).
+    number = min(max(1, number), MAX_PAGE)
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
     return Page(

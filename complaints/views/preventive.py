@@ -38,8 +38,10 @@ def prevent_create(request: HttpRequest) -> HttpResponse:
     if not centres:
         raise Http404("Only learners record preventive actions.")
     record = None
-    if request.GET.get("repeated", "").isdigit():
-        record = selectors.repeated_problem_for_owner(user=request.user, pk=request.GET["repeated"])
+    repeated = request.GET.get("repeated", "")
+    # isdigit() alone passes "²", which int() refuses; int() refuses 4,300 digits.
+    if repeated.isascii() and repeated.isdigit() and len(repeated) <= 18:
+        record = selectors.repeated_problem_for_owner(user=request.user, pk=int(repeated))
         blockers = services.plan_blockers(repeated_problem=record)
         if blockers:
             return render(

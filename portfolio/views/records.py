@@ -69,8 +69,18 @@ def element_record_sign(request: HttpRequest, pk: int, number: int) -> HttpRespo
     enrolment = selectors.enrolment_for_reader(user=request.user, pk=pk)
     element = selectors.element_for_enrolment(enrolment=enrolment, number=number)
     form = ElementRecordForm(request.POST)
-    form.is_valid()
-    data = {**{"feedback": "", "comments": ""}, **form.cleaned_data}
+    if not form.is_valid():
+        # Refused before signing: a value the form refuses (a NUL byte, say) must not be
+        # dropped silently while the signature goes ahead without it.
+        messages.error(
+            request,
+            "Nothing was signed. "
+            + " ".join(
+                f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+            ),
+        )
+        return redirect("portfolio:enrolment-records", pk=enrolment.pk)
+    data = form.cleaned_data
     return _sign(
         request,
         enrolment,

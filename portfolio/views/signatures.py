@@ -112,7 +112,8 @@ def decisions_sign_all(request: HttpRequest, pk: int) -> HttpResponse:
 def reauth(request: HttpRequest) -> HttpResponse:
     """Confirm the password before signing; it counts for five minutes in this session."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() would take anything else ("x") for a view's name.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = reverse("portfolio:home")
