@@ -159,7 +159,9 @@ class WitnessRequestForm(forms.Form):
         max_length=120,
         help_text="For example “Team leader, my line manager”.",
     )
-    witness_email = forms.EmailField(label="Their e-mail address")
+    # The column's length: a form EmailField allows 320 characters, and PostgreSQL would
+    # refuse a longer address than the column holds (a 500).
+    witness_email = forms.EmailField(label="Their e-mail address", max_length=254)
     prompt = forms.CharField(
         label="What would you like them to describe?",
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -548,6 +548,23 @@ TARGETS: list[Target] = [
         files=("file",),
     ),
     Target(
+        "complaints:import-new (a manager's choice of log)",
+        "manager",
+        lambda w: reverse("complaints:import-new"),
+        lambda w: {"file": ["file"], "log": [f"{w.centre.pk}:{w.people['learner'].pk}"]},
+        ("complaints.importing.forms.UploadForm",),
+        choices=lambda w: {
+            "log": [
+                f"{w.centre.pk}:{w.people['other_learner'].pk}",
+                f"{w.centre.pk}:{w.people['manager'].pk}",
+                f"0:{w.people['learner'].pk}",
+                f"{w.centre.pk}:",
+                ":",
+            ]
+        },
+        files=("file",),
+    ),
+    Target(
         "complaints:import-detail",
         "learner",
         lambda w: reverse("complaints:import-detail", args=[w["import_job"].pk]),

@@ -185,3 +185,12 @@ def test_the_refused_import_names_the_problem_on_the_page(world, clients):
             {"file": SimpleUploadedFile("export.csv", b"<html><table></table></html>")},
         )
     assert "a web page or an XML file" in response.content.decode()
+
+
+def test_a_witness_address_longer_than_the_column_is_refused_beside_the_field(world, clients):
+    url = reverse("portfolio:witness-request-create", args=[world["draft"].pk])
+    data = {"witness_name": "Lee", "witness_role": "Lead", "prompt": "What did you see?"}
+    with example_isolated():
+        response = clients["learner"].post(url, {**data, "witness_email": "x" * 250 + "@a.org"})
+    assert response.status_code == 200
+    assert "at most 254 characters" in str(response.context["form"].errors["witness_email"])
