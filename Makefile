@@ -57,6 +57,23 @@ bench: $(VENV)/.dev-installed
 load: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.load.run $(LOAD_ARGS)
 
+# Fault scripts (issue 8, item 5): each breaks the job machinery on purpose (a worker
+# SIGKILLed mid-job, Redis restarted with jobs queued, PostgreSQL cut off for 5 s) on a
+# scratch database and a redis-server of its own (port 6390), prints its figures and fails
+# if a row is lost or duplicated, a job does not finish or a page gives a 500. Figures go
+# into docs/benchmarks.md by hand.
+.PHONY: faults faults-worker faults-redis faults-postgres
+faults: faults-worker faults-redis faults-postgres
+
+faults-worker: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.faults.worker_kill
+
+faults-redis: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.faults.broker_restart
+
+faults-postgres: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.faults.database_cut
+
 worker: $(VENV)/.base-installed
 	$(BIN)/celery -A config worker -l info
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from celery import shared_task
@@ -9,7 +10,10 @@ from django.db import connection
 
 from analytics.services import analysis_runs_resend_stale
 from complaints.importing.services import import_jobs_resend_stale
+from config.jobs import TRANSIENT
 from portfolio.services.exports import portfolio_exports_resend_stale
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=False)
@@ -28,9 +32,14 @@ def jobs_sweep() -> str:
     and PDF export still queued or running that was never sent (the job service did not
     answer) or has gone silent (its message was lost, its worker died). Each job is safe to
     run twice. Without a broker it does nothing."""
-    sent = {
-        "imports": import_jobs_resend_stale(),
-        "analysis runs": analysis_runs_resend_stale(),
-        "PDF exports": portfolio_exports_resend_stale(),
-    }
+    try:
+        sent = {
+            "imports": import_jobs_resend_stale(),
+            "analysis runs": analysis_runs_resend_stale(),
+            "PDF exports": portfolio_exports_resend_stale(),
+        }
+    except TRANSIENT as exc:
+        # Not worth a retry: the next sweep comes round soon and finds the same jobs.
+        logger.warning("Job sweep skipped: the database is unavailable (%s)", exc)
+        return "the database is unavailable: nothing sent again"
     return ", ".join(f"{count} {kind}" for kind, count in sent.items()) + " sent again"

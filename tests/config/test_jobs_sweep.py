@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
@@ -14,6 +15,7 @@ from analytics.models import AnalysisRun
 from analytics.tasks import analysis_run_task
 from complaints.models import ImportJob
 from complaints.tasks import import_job_check_task, import_job_run_task
+from config import tasks as config_tasks
 from config.jobs import DatabaseRetryTask, job_send, task_send
 from config.tasks import jobs_sweep
 from portfolio.models import PortfolioExport
@@ -153,3 +155,13 @@ def test_a_job_rides_out_a_database_restart_of_a_minute_or_two_before_giving_up(
     # Jittered back-off up to 1, 2, 4 ... 128 s: on average about two minutes in all.
     assert DatabaseRetryTask.max_retries == 8
     assert sum(min(2**n, DatabaseRetryTask.retry_backoff_max) for n in range(8)) == 255
+
+
+def test_a_sweep_while_the_database_is_away_skips_and_leaves_it_to_the_next(monkeypatch, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    def database_gone():
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(config_tasks, "import_jobs_resend_stale", database_gone)
+    assert jobs_sweep() == "the database is unavailable: nothing sent again"
