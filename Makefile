@@ -32,12 +32,16 @@ test: $(VENV)/.dev-installed
 
 # bandit: any security finding not in bandit-baseline.json fails. Each baselined finding was
 # reviewed and carries its reason beside it in the code (ruff's matching S-rule noqa).
+# pip-audit: any known vulnerability in the lock files not reviewed in
+# requirements/audit-reviewed.txt fails (scripts/audit_deps.py says when it cannot reach
+# an advisory service; CASEBOOK_REQUIRE_AUDIT=1 makes that fail too).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/bandit -q -r accounts analytics complaints config portfolio -x '*/migrations/*' \
 		-b bandit-baseline.json
+	$(BIN)/python scripts/audit_deps.py
 
 # Benchmarks against PostgreSQL (BENCH_DATABASE_URL, default the local server); results go
 # into docs/benchmarks.md by hand, with the machine and the command.

@@ -43,48 +43,54 @@ def story_inject(
     seed: int,
     grouping: GroupingSettings,
 ) -> tuple[GeneratedLog, InjectedStory | None]:
-    """Pick the injected cluster holding most of the learner's incidents (three at least)
-    and, from ``lag`` after its last incident, keep only a share of that category×product
-    series' other problems (and their actions), as an effective preventive action would.
+    """Give the learner one of the injected clusters as their repeated problem and, from
+    ``lag`` after its last incident, keep only a share of that category×product series'
+    other problems (and their actions), as an effective preventive action would.
 
-    The shares in ``keeps`` are tried in turn (smallest, the clearest effect, first); the
-    first that leaves the cluster still found by the engine's grouping (``grouping``, the
-    settings the analysis uses) wins, since thinning a block changes its word weights.
-    Returns the log unchanged and None when no cluster qualifies, fewer than
-    MIN_WEEKS_AFTER weeks of log would follow the change, or no share keeps it found."""
+    The clusters are tried in turn: those holding most of the learner's own incidents
+    first, then the larger, then the earlier. A cluster qualifies when at least
+    MIN_WEEKS_AFTER weeks of log follow its change and one of the shares in ``keeps``
+    (smallest, the clearest effect, first) leaves it still found by the engine's grouping
+    (``grouping``, the settings the analysis uses), since thinning a block changes its word
+    weights. The first that qualifies becomes the story and all its incidents become the
+    learner's, so whatever day the log starts on there is a story when any cluster
+    qualifies (which learner a generated row falls to is chance, and a story that depended
+    on it came and went with the date). Returns the log unchanged and None when none does."""
     problems = log.problems
     mine = problems["learner_index"] % n_learners == learner_index
-    best, best_count = None, 2
-    for cluster in log.clusters:
-        count = int((mine & problems["row_id"].isin(cluster.row_ids)).sum())
-        if count > best_count:
-            best, best_count = cluster, count
-    if best is None:
-        return log, None
-    implemented_on = best.last_day + lag
     last_day = log.config.start + timedelta(days=log.config.days - 1)
-    if (last_day - implemented_on).days < 7 * MIN_WEEKS_AFTER:
-        return log, None
-    after = (
-        (problems["category"] == best.category)
-        & (problems["product"] == best.product)
-        & (problems["received_at"] >= pd.Timestamp(implemented_on, tz="UTC"))
-        & (problems["cluster_id"] < 0)
-        & (problems["spike_id"] < 0)
-    )
     draw = np.random.default_rng(seed).random(len(problems))
-    for keep in sorted(keeps):
-        if not 0 < keep < 1:
-            raise ValueError("each share kept must be in (0, 1)")
-        kept = problems[~(after & (draw >= keep))].reset_index(drop=True)
-        if _still_found(kept, best.row_ids, grouping):
+    if any(not 0 < keep < 1 for keep in keeps):
+        raise ValueError("each share kept must be in (0, 1)")
+
+    def preference(cluster):
+        own = int((mine & problems["row_id"].isin(cluster.row_ids)).sum())
+        return (-own, -len(cluster.row_ids), cluster.last_day, cluster.cluster_id)
+
+    for cluster in sorted(log.clusters, key=preference):
+        implemented_on = cluster.last_day + lag
+        if len(cluster.row_ids) < 3 or (last_day - implemented_on).days < 7 * MIN_WEEKS_AFTER:
+            continue
+        after = (
+            (problems["category"] == cluster.category)
+            & (problems["product"] == cluster.product)
+            & (problems["received_at"] >= pd.Timestamp(implemented_on, tz="UTC"))
+            & (problems["cluster_id"] < 0)
+            & (problems["spike_id"] < 0)
+        )
+        for keep in sorted(keeps):
+            kept = problems[~(after & (draw >= keep))].reset_index(drop=True)
+            if not _still_found(kept, cluster.row_ids, grouping):
+                continue
+            incidents = kept["row_id"].isin(cluster.row_ids)
+            kept.loc[incidents, "learner_index"] = learner_index
             actions = log.actions[log.actions["row_id"].isin(kept["row_id"])]
             story = InjectedStory(
-                cluster_id=best.cluster_id,
-                category=best.category,
-                product=best.product,
+                cluster_id=cluster.cluster_id,
+                category=cluster.category,
+                product=cluster.product,
                 implemented_on=implemented_on,
-                incidents=best_count,
+                incidents=int(incidents.sum()),
                 keep=keep,
             )
             return (

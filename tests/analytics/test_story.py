@@ -15,14 +15,7 @@ GROUPING = GroupingSettings(window_days=90)
 
 @pytest.fixture(scope="module")
 def log():
-    config = GeneratorConfig(
-        start=TODAY - datetime.timedelta(days=269),
-        days=270,
-        mean_per_day=8.0,
-        seed=2026,
-        n_learners=4,
-    )
-    return generate_log(config)
+    return generated(TODAY)
 
 
 def inject(log, **overrides):
@@ -46,14 +39,50 @@ def series_per_week(problems, story, *, after: bool):
     return len(rows) / max(1, (days.max() - days.min()).days / 7)
 
 
-def test_the_story_is_the_learners_cluster_with_most_of_their_incidents(log):
+def generated(today):
+    config = GeneratorConfig(
+        start=today - datetime.timedelta(days=269),
+        days=270,
+        mean_per_day=8.0,
+        seed=2026,
+        n_learners=4,
+    )
+    return generate_log(config)
+
+
+def test_the_story_is_a_cluster_whose_every_incident_becomes_the_learners(log):
     stored, story = inject(log)
     cluster = next(c for c in log.clusters if c.cluster_id == story.cluster_id)
-    mine = log.problems["learner_index"] % 4 == 0
-    assert story.incidents == int((mine & log.problems["row_id"].isin(cluster.row_ids)).sum())
-    assert story.incidents >= 3
+    incidents = stored.problems[stored.problems["row_id"].isin(cluster.row_ids)]
+    assert story.incidents == len(incidents) >= 3
+    assert (incidents["learner_index"] == 0).all()
     assert story.implemented_on == cluster.last_day + datetime.timedelta(days=28)
     assert (story.category, story.product) == (cluster.category, cluster.product)
+    # Only the story's incidents changed hands.
+    others = ~log.problems["row_id"].isin(cluster.row_ids)
+    before = log.problems[others].set_index("row_id")["learner_index"]
+    after = stored.problems.set_index("row_id")["learner_index"].reindex(before.index)
+    assert after.dropna().astype(int).equals(before[after.notna()])
+
+
+def test_the_cluster_holding_most_of_the_learners_own_incidents_is_preferred(log):
+    stored, story = inject(log)
+    mine = log.problems["learner_index"] % 4 == 0
+    own = {
+        c.cluster_id: int((mine & log.problems["row_id"].isin(c.row_ids)).sum())
+        for c in log.clusters
+    }
+    assert own[story.cluster_id] == max(own.values())
+
+
+@pytest.mark.parametrize("offset", range(0, 28, 3))
+def test_there_is_a_story_whatever_day_the_demo_is_seeded(offset):
+    # The demo is seeded relative to today: its story must not come and go with the date
+    # (it once existed on 2026-11-22 and not on the 23rd).
+    today = TODAY + datetime.timedelta(days=offset)
+    stored, story = inject(generated(today))
+    assert story is not None, today
+    assert (stored.problems["cluster_id"] == story.cluster_id).sum() >= 3
 
 
 def test_the_change_cuts_the_series_after_it_and_nothing_else(log):
@@ -78,17 +107,19 @@ def test_no_story_when_the_change_would_leave_too_little_log_after_it(log):
     assert stored is log
 
 
-def test_no_story_for_a_learner_without_three_incidents_in_a_cluster(log):
-    counts = [
-        int(
-            (
-                (log.problems["learner_index"] % 40 == 39) & log.problems["row_id"].isin(c.row_ids)
-            ).sum()
-        )
-        for c in log.clusters
-    ]
-    assert max(counts) < 3
-    assert inject(log, learner_index=39, n_learners=40)[1] is None
+def test_no_story_when_the_log_has_no_repeated_problem_to_give():
+    config = GeneratorConfig(
+        start=TODAY - datetime.timedelta(days=269),
+        days=270,
+        mean_per_day=8.0,
+        seed=2026,
+        n_learners=4,
+        clusters=0,
+    )
+    log = generate_log(config)
+    stored, story = inject(log)
+    assert story is None
+    assert stored is log
 
 
 def test_shares_outside_zero_to_one_are_refused(log):

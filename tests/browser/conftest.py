@@ -1,5 +1,8 @@
 """Browser journeys: Playwright driving Debian's Chromium against a live server.
 
+Every page a journey opens is audited with axe-core for WCAG 2.2 AA before the journey's
+next action on it and when the journey ends (`accessibility.py`); any violation fails it.
+
 The live server runs in this process on the test database (PostgreSQL in CI); jobs go to a
 real Celery worker when a broker is configured (`celery_for_browser`). No browser is
 downloaded: Chromium comes from Debian (`.ci/run` installs it). On a failure the page's
@@ -16,6 +19,7 @@ from django.core import mail
 from accounts.models import Role
 from portfolio.standard import DEFAULT_UNIT_PATH, standard_load
 from tests.accounts.factories import CentreFactory, member
+from tests.browser.accessibility import Auditor, audit_before_actions
 from tests.portfolio.factories import EnrolmentFactory
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -47,7 +51,42 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_context_args(browser_context_args, live_server):
-    return {**browser_context_args, "base_url": live_server.url, "locale": "en-GB"}
+    # Reduced motion, as many users ask for: Bootstrap then draws focus rings at once rather
+    # than fading them in, so the keyboard checks read the ring itself.
+    return {
+        **browser_context_args,
+        "base_url": live_server.url,
+        "locale": "en-GB",
+        "reduced_motion": "reduce",
+    }
+
+
+@pytest.fixture(autouse=True)
+def accessibility(monkeypatch):
+    """axe-core on every page of the journey; the journey fails on any violation."""
+    auditor = Auditor()
+    audit_before_actions(auditor, monkeypatch)
+    yield auditor
+    if auditor.violations:
+        pytest.fail(
+            f"{len(auditor.violations)} accessibility violation(s) at WCAG 2.2 AA on "
+            f"{len(auditor.audited)} page(s) audited:\n{auditor.report()}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def new_context(new_context, accessibility):
+    """pytest-playwright's contexts, each with axe-core in every page it opens; the pages
+    still open when the journey ends are audited before the contexts close."""
+
+    def create(**kwargs):
+        context = new_context(**kwargs)
+        accessibility.watch(context)
+        return context
+
+    yield create
+    accessibility.audit_open_pages()
 
 
 @pytest.fixture
