@@ -67,6 +67,7 @@ class AnalysisRun(models.Model):
         PROBLEM = "problem", "A problem was logged or changed"
         COMMAND = "command", "Command line"
         DEMO = "demo", "Demo data"
+        API = "api", "Started through the API"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
