@@ -76,6 +76,10 @@ class ProblemSerializer(_Redacting):
     url = serializers.HyperlinkedIdentityField(view_name="api:problem-detail")
     root_cause_whys = serializers.ListField(child=serializers.CharField(), read_only=True)
     personal_data_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # Blank until a cause is chosen (a read-only model field's schema would leave "" out).
+    root_cause_category = serializers.ChoiceField(
+        choices=Fishbone.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Problem
