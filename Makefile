@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Demo mode and a development secret unless the caller configured a real deployment.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint bench load lock worker beat clean
+.PHONY: run test lint bench load api-bulk lock worker beat clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Casebook needs $(PYTHON) on the PATH."; exit 1; }
@@ -77,6 +77,12 @@ faults-redis: $(VENV)/.dev-installed
 
 faults-postgres: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.faults.database_cut
+
+# The API's retry check at scale (issue 9): 10,000 problems posted in batches, half the batches
+# sent twice, exactly 10,000 found. Its own gunicorn on a scratch PostgreSQL database
+# (BENCH_API_DATABASE_URL, dropped and recreated), or API_BULK_URL and API_BULK_TOKEN.
+api-bulk: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.api_bulk
 
 worker: $(VENV)/.base-installed
 	$(BIN)/celery -A config worker -l info

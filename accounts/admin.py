@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import AuditEvent, Centre, Membership, Role, User
+from accounts.models import ApiToken, AuditEvent, Centre, Membership, Role, User
 
 
 def administered_centre_ids(request) -> list[int]:
@@ -147,3 +147,33 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("username", "subject", "path")
     date_hierarchy = "at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(CentreScopedAdmin):
+    """Read only, and never a secret (only the key's prefix and its hash are stored): keys
+    are made and revoked on the centre admin's API keys page."""
+
+    list_display = ("name", "centre", "prefix", "scope", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope", "centre")
+    exclude = ("key_hash",)
+    readonly_fields = (
+        "centre",
+        "name",
+        "scope",
+        "prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

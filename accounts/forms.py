@@ -42,3 +42,26 @@ class NotificationSettingsForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Which system will use it?",
+        max_length=100,
+        help_text="For example: CRM nightly export. Shown in the list and the audit log.",
+    )
+    scope = forms.ChoiceField(
+        label="It may",
+        choices=[
+            ("read", "Read the centre's log and analysis"),
+            ("write", "Read, and also log problems and change them"),
+        ],
+        widget=forms.RadioSelect,
+        initial="read",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -132,6 +134,7 @@ class AuditEvent(models.Model):
         UNLOCKED = "unlocked", "Evidence unlocked"
         EXPORTED = "exported", "Exported or downloaded"
         DENIED = "denied", "Permission denied"
+        API = "api", "API request with a token"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -160,3 +163,50 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+
+class ApiToken(models.Model):
+    """A company system's key to the API (/api/v1/), made by a centre admin for one centre,
+    to read its log or also to write to it. Only the key's prefix (to find the row and to
+    show) and the SHA-256 of the whole key are kept: the key itself is shown once, when it is
+    made, and cannot be read back. A revoked token is refused (401)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="Which system uses it, e.g. CRM export.")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256, hex.")
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["revoked_at", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["centre", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.get_scope_display().lower()})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        """What is stored of a key: its SHA-256 (the key is random and long, so no salt or
+        slow hash is needed: it cannot be guessed from the hash)."""
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE and self.is_active

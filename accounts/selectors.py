@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+
 from django.db.models import QuerySet
 
-from accounts.models import ROLE_PRIORITY, Centre, Membership, Notification, Role, User
+from accounts.models import ROLE_PRIORITY, ApiToken, Centre, Membership, Notification, Role, User
 
 
 def user_memberships(*, user: User) -> frozenset[tuple[str, int]]:
@@ -64,3 +66,19 @@ def unread_notification_count(*, user: User) -> int:
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
     """The user's own notifications, newest first (the page paginates them)."""
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def api_token_for_key(*, key: str) -> ApiToken | None:
+    """The token a presented key belongs to (revoked ones included: the caller refuses
+    them), found by its prefix and checked by comparing hashes in constant time."""
+    prefix, dot, secret = key.partition(".")
+    if not dot or not secret or len(prefix) > 16:
+        return None
+    token = ApiToken.objects.select_related("centre").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.key_hash, ApiToken.hash_key(key)):
+        return None
+    return token
+
+
+def api_tokens_for_centre(*, centre: Centre) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(centre=centre).select_related("created_by", "revoked_by")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
+import secrets
 import smtplib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -14,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from accounts.models import Centre, Membership, Notification, Role, User
+from accounts.models import ApiToken, Centre, Membership, Notification, Role, User
 from config.jobs import task_send
 
 logger = logging.getLogger(__name__)
@@ -134,3 +137,52 @@ def notification_email_set(*, user: User, enabled: bool) -> User:
     user.email_notifications = enabled
     user.save(update_fields=["email_notifications"])
     return user
+
+
+# API tokens ------------------------------------------------------------------------------
+
+
+def _require_centre_admin(*, user: User, centre: Centre) -> None:
+    if not Membership.objects.filter(user=user, centre=centre, role=Role.CENTRE_ADMIN).exists():
+        raise PermissionError(f"{user} is not a centre admin of {centre}.")
+
+
+@transaction.atomic
+def api_token_create(*, centre: Centre, name: str, scope: str, by: User) -> tuple[ApiToken, str]:
+    """Make a token for one centre and return it with its key, which is never stored and so
+    can be shown only now. Only a centre admin of that centre makes its tokens."""
+    _require_centre_admin(user=by, centre=centre)
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": f"Choose read or write, not {scope!r}."})
+    prefix = f"cb_{secrets.token_hex(6)}"
+    key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        centre=centre,
+        name=name.strip(),
+        scope=scope,
+        prefix=prefix,
+        key_hash=ApiToken.hash_key(key),
+        created_by=by,
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
+    """Revoke a token for good (a second revoke changes nothing). Requests with it get 401
+    from then on."""
+    _require_centre_admin(user=by, centre=token.centre)
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+    token.refresh_from_db()
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Note when a token was last used, at most once a minute (one cheap UPDATE)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -13,4 +13,6 @@ urlpatterns = [
         name="notifications-mark-all-read",
     ),
     path("notifications/settings/", views.notification_settings, name="notification-settings"),
+    path("centres/<slug:slug>/api-keys/", views.api_tokens, name="api-tokens"),
+    path("api-keys/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
 ]

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import NotificationSettingsForm
-from accounts.models import Notification
+from accounts.forms import ApiTokenForm, NotificationSettingsForm
+from accounts.models import ApiToken, Centre, Notification, Role
 
 NOTIFICATIONS_PER_PAGE = 25
 
@@ -69,6 +69,52 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         )
         return redirect("accounts:notification-settings")
     return render(request, "accounts/notification_settings.html", {"form": form})
+
+
+def _administered_centre(request: HttpRequest, slug: str) -> Centre:
+    """A centre the user is a centre admin of; 404 for any other."""
+    return get_object_or_404(
+        Centre, slug=slug, memberships__user=request.user, memberships__role=Role.CENTRE_ADMIN
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest, slug: str) -> HttpResponse:
+    """A centre's API keys: the list, and a new one made. Its key is shown on this response
+    only: it is not stored, so it cannot be shown again."""
+    centre = _administered_centre(request, slug)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    made = None
+    if request.method == "POST" and form.is_valid():
+        token, key = services.api_token_create(centre=centre, by=request.user, **form.cleaned_data)
+        made = {"token": token, "key": key}
+        form = ApiTokenForm()
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "centre": centre,
+            "tokens": selectors.api_tokens_for_centre(centre=centre),
+            "form": form,
+            "made": made,
+        },
+    )
+    response["Cache-Control"] = "no-store"  # the page may hold a key
+    return response
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(
+        ApiToken,
+        pk=pk,
+        centre__memberships__user=request.user,
+        centre__memberships__role=Role.CENTRE_ADMIN,
+    )
+    services.api_token_revoke(token=token, by=request.user)
+    messages.success(request, f"The key {token.prefix}… ({token.name}) is revoked.")
+    return redirect("accounts:api-tokens", slug=token.centre.slug)
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None):

@@ -68,6 +68,7 @@ class AnalysisRun(JobHeartbeat):
         PROBLEM = "problem", "A problem was logged or changed"
         COMMAND = "command", "Command line"
         DEMO = "demo", "Demo data"
+        API = "api", "Started through the API"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

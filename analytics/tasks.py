@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.models import Centre
-from analytics import services
+from analytics import selectors, services
 from analytics.models import AnalysisRun
 from config.jobs import DatabaseRetryTask
 
@@ -46,6 +46,11 @@ def problems_imported_task(centre_id: int) -> str:
     centre = Centre.objects.filter(pk=centre_id).first()
     if centre is None:
         return f"centre {centre_id}: gone; nothing to do"
+    queued = selectors.run_queued(centre=centre)
+    if queued is not None:
+        # Not started yet, so it will read these problems too (an API client sending a
+        # log in batches would otherwise queue a full pass per batch).
+        return f"centre {centre_id}: full run {queued.pk} already queued"
     run = services.analysis_request(centre=centre, trigger=AnalysisRun.Trigger.IMPORT)
     return f"centre {centre_id}: full run {run.pk} queued"
 

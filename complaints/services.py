@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -144,6 +144,74 @@ def problem_create(*, centre: Centre, learner: User, **fields) -> Problem:
     return problem
 
 
+def problem_create_once(
+    *, centre: Centre, learner: User, external_ref: str = "", **fields
+) -> tuple[Problem, bool]:
+    """problem_create, idempotent on the company system's reference: when the centre's log
+    already holds a problem with that ``external_ref``, it is returned unchanged (False: not
+    created) instead of logging it twice, also when two identical requests race (the second
+    waits on the centre's row lock, then finds the first's problem)."""
+    if external_ref:
+        existing = Problem.objects.filter(centre=centre, external_ref=external_ref).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            created = problem_create(
+                centre=centre, learner=learner, external_ref=external_ref, **fields
+            )
+    except (IntegrityError, ValidationError):
+        existing = (
+            Problem.objects.filter(centre=centre, external_ref=external_ref).first()
+            if external_ref
+            else None
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return created, True
+
+
+@transaction.atomic
+def problems_create_batch(*, centre: Centre, items: Sequence[dict]) -> list[tuple[Problem, bool]]:
+    """Log a batch of problems from a company system, all or nothing, each item being
+    problem_create's fields with its ``learner`` and a non-blank ``external_ref``. Items
+    whose reference the centre's log already holds are returned as they are (False: not
+    created), so a batch sent again after a lost response logs nothing twice; the centre's
+    row is locked before the references are looked up, so two copies of a batch sent at
+    once cannot both insert. The analytics engine is told once, as after an import."""
+    Centre.objects.select_for_update().filter(pk=centre.pk).first()
+    refs = [item["external_ref"] for item in items]
+    if any(not ref for ref in refs) or len(set(refs)) != len(refs):
+        raise ValidationError({"external_ref": "Each problem of a batch needs its own reference."})
+    existing = {
+        p.external_ref: p for p in Problem.objects.filter(centre=centre, external_ref__in=refs)
+    }
+    learner_ids = set(
+        Membership.objects.filter(
+            centre=centre, role=Role.LEARNER, user_id__in={item["learner"].pk for item in items}
+        ).values_list("user_id", flat=True)
+    )
+    new: list[Problem] = []
+    for item in items:
+        if item["external_ref"] in existing:
+            continue
+        if item["learner"].pk not in learner_ids:
+            raise ValidationError({"learner": f"{item['learner']} is not a learner at {centre}."})
+        problem = Problem(centre=centre, status=Status.NEW, **item)
+        problem.personal_data_flags = flags_for(
+            {name: getattr(problem, name) for name in FREE_TEXT_FIELDS}
+        )
+        # The number is given under the lock below; the references were checked above.
+        problem.full_clean(exclude=["number"], validate_constraints=False)
+        new.append(problem)
+    if new:
+        problems_bulk_create(centre=centre, problems=new)
+        problem_log_notify(setting="CASEBOOK_PROBLEMS_IMPORTED_TASK", arg=centre.pk)
+    created = {p.external_ref: p for p in new}
+    return [(existing[ref], False) if ref in existing else (created[ref], True) for ref in refs]
+
+
 @transaction.atomic
 def problem_update(*, problem: Problem, by: User, **fields) -> Problem:
     """Edit a problem's details (not its status: that goes through problem_transition)."""
@@ -178,17 +246,20 @@ def problem_transition(
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
     _require_owner(locked, by)
     now = at or timezone.now()
+    # Each refusal names the field it is about (the API returns it so; the page shows it).
     if to == locked.status:
         raise ValidationError(
-            f"{locked.reference} is already {locked.get_status_display().lower()}."
+            {"to": f"{locked.reference} is already {locked.get_status_display().lower()}."}
         )
     if to not in TRANSITIONS[locked.status]:
         raise ValidationError(
-            f"{locked.reference} cannot go from {locked.get_status_display().lower()} to "
-            f"{Status(to).label.lower()}."
+            {
+                "to": f"{locked.reference} cannot go from "
+                f"{locked.get_status_display().lower()} to {Status(to).label.lower()}."
+            }
         )
     if to in TRANSITIONS_NEEDING_A_NOTE and not note.strip():
-        raise ValidationError(f"Say why the problem is {Status(to).label.lower()}.")
+        raise ValidationError({"note": f"Say why the problem is {Status(to).label.lower()}."})
     _stop_customer_wait(locked, now)
     if locked.acknowledged_at is None:
         locked.acknowledged_at = now

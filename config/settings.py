@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
     "axes",
@@ -223,6 +226,53 @@ CASEBOOK_IMPORT_BACKGROUND_ROWS = env_int("CASEBOOK_IMPORT_BACKGROUND_ROWS", 500
 # not the size the browser claims). Witness testimony: days a witness's link stays valid.
 CASEBOOK_ATTACHMENT_MAX_BYTES = env_int("CASEBOOK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 CASEBOOK_WITNESS_LINK_DAYS = env_int("CASEBOOK_WITNESS_LINK_DAYS", 14)
+
+# The cache: Redis when CASEBOOK_CACHE_URL names one (production: the API's rate counts must
+# be shared by every worker process), else each process's own memory (development, tests).
+_CACHE_URL = broker_url("CASEBOOK_CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# The API (/api/v1/, docs/api.md): a centre's token or a browser session; JSON only (the
+# browsable page is Swagger UI at /api/v1/docs/); each token (or person) may make this many
+# requests per second, minute, hour or day, then gets 429 with Retry-After.
+CASEBOOK_API_RATE = os.environ.get("CASEBOOK_API_RATE", "600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casebook API",
+    "DESCRIPTION": "Problems in, signals out: a company system logs customer problems in a "
+    "centre's log and reads the analysis back. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemStatusEnum": "complaints.models.Status",
+        "ProblemCategoryEnum": "complaints.models.Category",
+        "LoggableCategoryEnum": "complaints.api.serializers.LOGGABLE_CATEGORIES",
+        "RunStatusEnum": "analytics.models.AnalysisRun.Status",
+        "CandidateStatusEnum": "analytics.models.RecurringCandidate.Status",
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

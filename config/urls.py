@@ -26,6 +26,7 @@ urlpatterns = [
     path("log/", include("complaints.urls")),
     path("analysis/", include("analytics.urls")),
     path("portfolio/", include("portfolio.urls")),
+    path("api/v1/", include("config.api")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

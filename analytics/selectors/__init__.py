@@ -15,6 +15,7 @@ from analytics.selectors.findings import (
     open_candidates,
     recent_runs,
     run_in_progress,
+    run_queued,
     signal_problem_ids,
     signals_for_output,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "problem_frame",
     "recent_runs",
     "run_in_progress",
+    "run_queued",
     "satisfaction_frame",
     "series_counts",
     "series_days",

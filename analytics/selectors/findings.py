@@ -139,3 +139,19 @@ def centre_findings(*, centre: Centre, weeks: int = 12, runs: int = 10) -> dict:
             .order_by("-action__implemented_on")
         ),
     }
+
+
+def run_queued(*, centre: Centre) -> AnalysisRun | None:
+    """A full pass of the centre queued and not yet started (so it will read everything
+    logged until it starts), if one was asked for in the last hour."""
+    recent = timezone.now() - datetime.timedelta(hours=1)
+    return (
+        AnalysisRun.objects.filter(
+            centre=centre,
+            scope=AnalysisRun.Scope.FULL,
+            status=AnalysisRun.Status.QUEUED,
+            created_at__gte=recent,
+        )
+        .order_by("-created_at")
+        .first()
+    )

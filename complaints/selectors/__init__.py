@@ -7,6 +7,7 @@ from complaints.selectors.log import (
     Page,
     caseload_of,
     centre_problem_summary,
+    centre_problems,
     incident_choices,
     incident_counts_by_month,
     learner_products,
@@ -41,6 +42,7 @@ from complaints.selectors.preventive import (
 )
 
 __all__ = [
+    "centre_problems",
     "HistoryEntry",
     "OutcomeEvidence",
     "Page",

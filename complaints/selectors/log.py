@@ -444,3 +444,9 @@ def learner_products(*, learner: User) -> list[str]:
         .values_list("product", flat=True)
         .distinct()
     )
+
+
+def centre_problems(*, centre: Centre) -> QuerySet[Problem]:
+    """Every problem of a centre: what its manager reads, and what a centre's API token
+    reads (problems_visible_to for a manager of that centre alone)."""
+    return Problem.objects.filter(centre=centre)

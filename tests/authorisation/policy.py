@@ -112,6 +112,8 @@ POLICY: dict[str, Entry] = {
     ),
     "accounts:notifications-mark-all-read": post(),
     "accounts:notification-settings": Entry(ok=MEMBERS),
+    "accounts:api-tokens": Entry(ok={CENTRE_ADMIN}, obj="centre", note="the centre's API keys"),
+    "accounts:api-token-revoke": post("api_token"),
     # The problem log -------------------------------------------------------------------------
     "complaints:problem-list": Entry(ok=MEMBERS, note="scoped: problems_visible_to"),
     "complaints:problem-create": Entry(ok=LEARNERS),
@@ -151,6 +153,18 @@ POLICY: dict[str, Entry] = {
     ),
     "analytics:start": post("centre"),
     "analytics:run-state": Entry(ok={MANAGER}, obj="centre"),
+    # The API (/api/v1/), with a browser session: the same people as the pages. Tokens of a
+    # centre are tested in tests/api/. Anonymous visitors get 401 (a refusal).
+    "api:problem-list": Entry(ok=MEMBERS, note="scoped: problems_visible_to"),
+    "api:problem-batch": post(),
+    "api:problem-detail": Entry(ok=LOG_READERS, obj="problem"),
+    "api:problem-status": post("problem"),
+    "api:problem-actions": post("problem"),
+    "api:signals": Entry(ok={MANAGER}),
+    "api:run-start": post(),
+    "api:run-detail": Entry(ok={MANAGER}, obj="analysis_run"),
+    "api:schema": Entry(ok=EVERYONE, note="the OpenAPI schema: documentation, no data"),
+    "api:docs": Entry(ok=EVERYONE, note="Swagger UI over the schema"),
     # The portfolio ---------------------------------------------------------------------------
     "portfolio:home": Entry(ok=LEARNERS | ASSESSORS | {VERIFIER}, note="own, or caseload"),
     "portfolio:enrolment": Entry(ok=PORTFOLIO_READERS, obj="enrolment"),

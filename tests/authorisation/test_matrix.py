@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Centre, Notification, Role, User
+from accounts.services import api_token_create
 from analytics.models import AnalysisRun, CandidateIncident, RecurringCandidate
 from analytics.services import analysis_run_execute
 from complaints.importing.services import import_job_create
@@ -64,7 +65,8 @@ NOT_FOR = {
     LOG_MARK: frozenset(MEMBERS - LOG_READERS),
     PORTFOLIO_MARK: frozenset(MEMBERS - EXPORTERS),
 }
-REFUSED = (403, 404, 405)
+# 401: the API's answer to a request with no session and no key.
+REFUSED = (401, 403, 404, 405)
 TEXT_TYPES = ("text/html", "text/csv", "application/json")
 
 
@@ -207,6 +209,10 @@ def build_world(unit, *, slug: str, marker: str) -> World:
     )
     run = AnalysisRun.objects.create(centre=centre, trigger=AnalysisRun.Trigger.COMMAND)
     analysis_run_execute(run_id=run.pk)
+    o["analysis_run"] = run
+    o["api_token"], _ = api_token_create(
+        centre=centre, name=f"{marker} CRM", scope="write", by=people["centre_admin"]
+    )
 
     evidence = signed_assessment(
         enrolment, title=f"{marker}folio observed", problems=(problems[0],)
