@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0005_dashboard_results'),
+        ('analytics', '0006_job_heartbeat'),
     ]
 
     operations = [
