@@ -45,6 +45,15 @@ def _snapshot(centre) -> dict:
     }
 
 
+def _other_sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 def _wait_for(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -65,6 +74,10 @@ def test_a_worker_killed_mid_run_and_a_rerun_leave_exactly_one_set_of_results(
     time.sleep(0.3)  # into the pass: reading, computing or writing
     worker.process.send_signal(signal.SIGKILL)
     worker.process.wait(timeout=10)
+    # Its database session outlives it until the statement in hand is done: a COMMIT it had
+    # already sent still commits. Look once that session has gone, or the three looks below
+    # could straddle that commit (seen once: counts absent, signals and candidates present).
+    _wait_for(lambda: not _other_sessions())
 
     killed = AnalysisRun.objects.get(pk=run.pk)
     assert killed.status == AnalysisRun.Status.RUNNING  # it never finished
