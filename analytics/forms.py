@@ -13,6 +13,10 @@ from analytics.selectors.dashboard import DIMENSIONS, DashboardFilters
 
 DEFAULT_WEEKS = 26
 MAX_WEEKS = 5 * 53
+# The dates a period may start or end on: whole weeks and the default period are counted
+# from them, which near the calendar's ends (1 Jan 0001, 31 Dec 9999) overflows.
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DIMENSION_CHOICES = [
     ("category", "Type of problem"),
@@ -50,6 +54,17 @@ class DashboardFilterForm(forms.Form):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("id", f"filter-{name}")
+
+    def clean_start(self):
+        return self._in_range(self.cleaned_data.get("start"))
+
+    def clean_end(self):
+        return self._in_range(self.cleaned_data.get("end"))
+
+    def _in_range(self, day: datetime.date | None) -> datetime.date | None:
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(f"Choose a date from {FIRST_DAY.year} to {LAST_DAY.year}.")
+        return day
 
     def clean(self):
         data = super().clean()

@@ -108,7 +108,11 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 
 class ProblemFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="filter_search", widget=PlainTextInput)
+    # Bounded: each word of a search is a condition, and fifty thousand of them made a query
+    # SQLite refuses ("Expression tree is too large") after seconds of building it.
+    q = django_filters.CharFilter(
+        label="Search", method="filter_search", widget=PlainTextInput, max_length=200
+    )
     # No DISTINCT (django-filter's default for multiple choices): status is a column, not a
     # join, and DISTINCT stops PostgreSQL reading the first page straight off an index.
     status = django_filters.MultipleChoiceFilter(
@@ -124,7 +128,7 @@ class ProblemFilter(django_filters.FilterSet):
         widget=PlainSelect,
     )
     product = django_filters.CharFilter(
-        label="Product or service", field_name="product", widget=PlainTextInput
+        label="Product or service", field_name="product", widget=PlainTextInput, max_length=120
     )
     channel = django_filters.ChoiceFilter(
         choices=Channel.choices, empty_label="Any channel", widget=PlainSelect
@@ -207,6 +211,8 @@ class ProblemFilter(django_filters.FilterSet):
         return queryset.filter(received_at__gte=_start_of(value))
 
     def filter_received_to(self, queryset, name, value):
+        if value >= datetime.date.max:  # the calendar's last day: nothing comes after it
+            return queryset
         return queryset.filter(received_at__lt=_start_of(value + datetime.timedelta(days=1)))
 
     def filter_open_only(self, queryset, name, value):

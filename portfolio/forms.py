@@ -8,7 +8,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
-from complaints.forms.fields import ModelIdsField
+from complaints.forms.fields import EarliestDateMixin, ModelIdsField
 from portfolio.models import Enrolment, EvidenceItem, EvidenceType, KnowledgeItem
 from portfolio.services.evidence import STAR_FIELDS
 
@@ -18,7 +18,7 @@ PERSONAL_DATA_NOTE = (
 )
 
 
-class EvidenceForm(forms.ModelForm):
+class EvidenceForm(EarliestDateMixin, forms.ModelForm):
     """An evidence item's text, date and links. The type is fixed when it is created; a
     personal statement is written as STAR and its narrative composed from the four parts."""
 

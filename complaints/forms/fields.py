@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -31,3 +33,27 @@ class ModelIdsField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+# The earliest day a date typed into the log or the portfolio may be. The analysis of a
+# centre's log counts weeks from its earliest problem: one received in year 1 stopped it
+# (pandas' timestamps start in 1677) and one from 1900 made it take a minute.
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+
+
+def not_before_earliest_day(value: datetime.date | datetime.datetime) -> None:
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day < EARLIEST_DAY:
+        raise ValidationError(
+            f"Check the year: {day.year} is before {EARLIEST_DAY.year}.", code="too_early"
+        )
+
+
+class EarliestDateMixin:
+    """Every date and time on the form no earlier than EARLIEST_DAY."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(not_before_earliest_day)

@@ -7,7 +7,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from complaints.forms.fields import ModelIdsField
+from complaints.forms.fields import EarliestDateMixin, ModelIdsField
 from complaints.models import (
     Action,
     ActionKind,
@@ -58,7 +58,7 @@ class FiveWhysForm(forms.Form):
         return [(data.get(name) or "").strip() for name in WHY_FIELDS]
 
 
-class ProblemForm(FiveWhysForm, forms.ModelForm):
+class ProblemForm(EarliestDateMixin, FiveWhysForm, forms.ModelForm):
     within_authority = forms.TypedChoiceField(
         label="Could you solve it within your own authority?",
         choices=[("", "Not sure yet"), ("yes", "Yes"), ("no", "No")],
@@ -195,7 +195,7 @@ class ProblemForm(FiveWhysForm, forms.ModelForm):
         return fields
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(EarliestDateMixin, forms.ModelForm):
     class Meta:
         model = Action
         fields = [
@@ -470,7 +470,7 @@ class OptionForm(forms.ModelForm):
         self.fields["basis"].choices = OptionBasis.choices
 
 
-class ConsultationForm(forms.ModelForm):
+class ConsultationForm(EarliestDateMixin, forms.ModelForm):
     class Meta:
         model = RepeatedProblem
         fields = ["consulted_with", "consulted_on", "agreed"]

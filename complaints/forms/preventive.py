@@ -8,6 +8,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
+from complaints.forms.fields import EarliestDateMixin
 from complaints.forms.log import DATE_WIDGET
 from complaints.models import (
     Category,
@@ -29,7 +30,7 @@ def _rows(n: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": n})
 
 
-class PreventiveActionForm(forms.ModelForm):
+class PreventiveActionForm(EarliestDateMixin, forms.ModelForm):
     """The whole record, section by section as the unit's outcomes 3.1–3.5; what customers
     were told (3.3) and the adjustments (3.4) are added on their own forms."""
 
@@ -179,7 +180,7 @@ class PreventiveActionForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class CommunicationForm(forms.ModelForm):
+class CommunicationForm(EarliestDateMixin, forms.ModelForm):
     class Meta:
         model = CustomerCommunication
         fields = ["sent_on", "channel", "audience", "message"]
@@ -213,7 +214,7 @@ class CommunicationForm(forms.ModelForm):
         )
 
 
-class AdjustmentForm(forms.ModelForm):
+class AdjustmentForm(EarliestDateMixin, forms.ModelForm):
     class Meta:
         model = PreventiveAdjustment
         fields = ["made_on", "what", "why"]

@@ -283,7 +283,10 @@ class DateReader:
         except DateError as exc:
             return "", shape, str(exc)
         if value.tzinfo is not None:
-            value = value.astimezone(self.tz).replace(tzinfo=None)
+            try:
+                value = value.astimezone(self.tz).replace(tzinfo=None)
+            except OverflowError:  # 1 Jan 0001 at +14:00 is before the calendar starts
+                return "", shape, f"“{text}” is outside the calendar in this time zone"
         return value.isoformat(sep=" ", timespec="seconds"), shape, ""
 
 

@@ -25,6 +25,9 @@ FINISHED_STATUSES = {"resolved", "closed"}
 # the column as a category.
 MAX_CATEGORY_VALUES = 200
 CHOICE_FIELDS = ("channel", "identified_by", "customer_kind", "severity", "status")
+# As complaints.forms.fields.EARLIEST_DAY, as ISO text: the analysis counts weeks from the
+# log's earliest problem, and a year-1 date stopped it.
+EARLIEST_DAY = "1900-01-01"
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,16 @@ class RowValidator:
         if not value:
             errors.append(
                 RowError(number, self.headers[index], reason or f"“{text}” is not a date")
+            )
+            return None
+        if value < EARLIEST_DAY:
+            errors.append(
+                RowError(
+                    number,
+                    self.headers[index],
+                    f"is in the year {int(value[:4])}: check the year (dates from "
+                    f"{EARLIEST_DAY[:4]} on)",
+                )
             )
             return None
         return value

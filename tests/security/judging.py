@@ -14,6 +14,8 @@ from django.contrib.messages import constants as message_levels
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db import models as models_module
+from django.db.models.functions import Length
 from django.forms.forms import NON_FIELD_ERRORS
 from django.test import Client
 from django.urls import reverse
@@ -56,6 +58,52 @@ def row_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL)
         return dict(zip(tables, cursor.fetchone(), strict=True))
+
+
+def _models_by_table() -> dict:
+    return {
+        model._meta.db_table: model
+        for app in APPS
+        for model in apps.get_app_config(app).get_models()
+        if not model._meta.proxy
+    }
+
+
+def stored_problems(changed_tables: set[str], watched: list) -> list[str]:
+    """What an accepted submission stored that the database should never hold: text longer
+    than its column (SQLite does not enforce lengths; PostgreSQL refuses with a 500) or a
+    NUL (PostgreSQL refuses it). Looked for in the tables that gained rows and the watched
+    rows' tables."""
+    by_table = _models_by_table()
+    models = {by_table[t] for t in changed_tables if t in by_table}
+    models |= {type(o) for o in watched}
+    problems = []
+    for model in models:
+        texts = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, models_module.CharField | models_module.TextField)
+        ]
+        for f in texts:
+            if (
+                f.max_length
+                and model.objects.annotate(n=Length(f.name)).filter(n__gt=f.max_length).exists()
+            ):
+                problems.append(f"{model.__name__}.{f.name} holds more than {f.max_length}")
+            if connection.vendor == "sqlite" and _holds_nul(model, f):
+                problems.append(f"{model.__name__}.{f.name} holds a NUL")
+    return problems
+
+
+def _holds_nul(model, field) -> bool:
+    """On SQLite (PostgreSQL cannot hold one): LIKE stops at a NUL, instr does not."""
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), quote(field.column)
+    # Names from the model, quoted; no value from a request.
+    sql = f"SELECT 1 FROM {table} WHERE instr({column}, char(0)) > 0 LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone() is not None
 
 
 def rows_of(objects: list) -> list[dict | None]:
@@ -137,6 +185,8 @@ def outcome_of(target: Target, response) -> Outcome:
         b"".join(response.streaming_content)  # read to the end, as a server would
     if target.method == "get":
         accepted = response.status_code == 200
+    elif target.accepted_when and response.status_code == 200:
+        accepted = target.accepted_when(response.context)
     elif target.accepted_template and response.status_code == 200:
         accepted = target.accepted_template in [t.name for t in response.templates]
     elif response.status_code == 302:

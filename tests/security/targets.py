@@ -56,6 +56,8 @@ class Target:
     accepted_redirect: Callable[[str], bool] = field(default=lambda location: True)
     # A page that means "accepted" when the view answers 200 instead of redirecting.
     accepted_template: str | None = None
+    # Or what in a 200's context means "accepted".
+    accepted_when: Callable[[object], bool] | None = None
     # Fields read but never stored as text (a NUL in them may be accepted and ignored).
     not_stored: tuple[str, ...] = ("password", "next", "action")
     # The bound form on a page that shows several (the verification page's per assessor).
@@ -572,6 +574,8 @@ TARGETS: list[Target] = [
         ("complaints.importing.forms.MappingForm",),
         choices=_import_mapping_choices,
         watch=lambda w: [w["import_job"]],
+        # The mapping is stored only as one of the file's own headings; a discard reads none.
+        not_stored=(*(f"map_{name}" for name in import_mapping.FIELDS), "date_format", "action"),
     ),
     # --- The manager's pages ----------------------------------------------------------------
     Target(
@@ -629,6 +633,16 @@ TARGETS: list[Target] = [
         ("accounts.forms.NotificationSettingsForm",),
         watch=lambda w: [w.people["learner"]],
         not_stored=("email_notifications",),
+    ),
+    Target(
+        "accounts:api-tokens",
+        "centre_admin",
+        lambda w: reverse("accounts:api-tokens", args=[w.centre.slug]),
+        lambda w: {"name": ["CRM nightly export"], "scope": ["read"]},
+        ("accounts.forms.ApiTokenForm",),
+        choices=lambda w: {"scope": ["read", "write", "admin", ""]},
+        # The new key is shown on the same page, with the form empty again.
+        accepted_when=lambda context: context.get("made") is not None,
     ),
     Target(
         "login",

@@ -23,6 +23,7 @@ from tests.security.judging import (
     row_counts,
     rows_of,
     send,
+    stored_problems,
 )
 from tests.security.strategies import Submission, Value, submissions
 from tests.security.targets import TARGETS, Target
@@ -93,6 +94,9 @@ def test_hostile_submissions_never_crash_and_a_refusal_writes_nothing(target, wo
                 problems.append(f"answered {outcome.status}")
             if outcome.accepted:
                 problems += nul_accepted(target, world, submission)
+                after = row_counts()
+                changed = {table for table in before if after[table] != before[table]}
+                problems += stored_problems(changed, watched)
             else:
                 after = row_counts()
                 problems += [

@@ -46,6 +46,10 @@ GOOD_CELLS = [
     "Billing",
     "Router not dispatched",
     "a\n\\.\nb",  # COPY's end-of-data marker on a line of its own, inside a quoted value
+    "0001-01-01T00:00:00+14:00",  # before the calendar starts, in London
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01",
+    "01/01/1899",
     '"quoted"',
     "semi;colon",
     "tab\there",

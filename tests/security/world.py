@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Centre, Notification, Role, User
+from accounts.services import api_token_create
 from analytics.models import AnalysisRun, CandidateIncident, RecurringCandidate
 from analytics.services import analysis_run_execute
 from complaints.importing.services import import_job_create
@@ -107,7 +108,7 @@ def build_world(unit, *, say: Say = plain, slug: str = "harbour") -> World:
             ("centre_admin", Role.CENTRE_ADMIN),
         ]
     }
-    world = World(centre=centre, people=people)
+    world = World(centre=centre, people=people, o={"centre": centre})
     learner, assessor, verifier = people["learner"], people["assessor"], people["verifier"]
     o = world.o
     o["enrolment"] = enrolment = EnrolmentFactory(
@@ -188,6 +189,9 @@ def build_world(unit, *, say: Say = plain, slug: str = "harbour") -> World:
     )
     knowledge_record_feedback_save(
         enrolment=enrolment, by=assessor, feedback=say("knowledge_feedback")
+    )
+    o["api_token"], _ = api_token_create(
+        centre=centre, name=say("api_token_name")[:100], scope="read", by=people["centre_admin"]
     )
     o["notification"] = Notification.objects.create(
         recipient=learner,
