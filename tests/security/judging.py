@@ -129,9 +129,9 @@ def urlencoded(submission: Submission) -> bytes:
 
 @contextmanager
 def cookies_kept(client: Client) -> Iterator[None]:
-    """The client's cookies as they were after the example: a login, a logout or a password
-    change in one example must not log the next one in or out (the database is rolled
-    back; the session cookie would not be)."""
+    """The client's cookies put back as they were before the example: a login, a logout or a
+    password change in one example must not log the next one in or out (the database is
+    rolled back; the session cookie would not be)."""
     saved = copy.deepcopy(client.cookies)
     try:
         yield

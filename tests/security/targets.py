@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from complaints.importing import mapping as import_mapping
 from complaints.models import (
     ActionKind,
@@ -944,7 +943,3 @@ TARGETS += [
         method="get",
     ),
 ]
-
-
-def persona(world: World, name: str) -> User | None:
-    return None if name == "anonymous" else world.people[name]
