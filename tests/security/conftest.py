@@ -8,7 +8,7 @@ Profiles (``HYPOTHESIS_PROFILE``):
   (``HYPOTHESIS_PROFILE=deep pytest tests/security``).
 
 Neither keeps an example database: a failure prints the example (and a ``@reproduce_failure``
-blob) instead; Hypothesis's caches go under test-results/.
+blob) instead; Hypothesis's caches go under .hypothesis/.
 
 The world (tests/security/world.py) is built once per module inside a transaction that is
 rolled back when the module is done; each test runs in its own savepoint on top of it
@@ -34,8 +34,10 @@ from portfolio.standard import DEFAULT_UNIT_PATH, standard_load
 from tests.security.world import World, build_world, plain
 
 # Hypothesis keeps caches (and would keep its example database) in .hypothesis/ of the
-# working directory: here they go under test-results/, which git ignores.
-set_hypothesis_home_dir(Path(__file__).resolve().parents[2] / "test-results" / "hypothesis")
+# working directory: pinned to the repository's own, which git ignores. Not test-results/:
+# pytest-playwright empties that folder when each xdist worker starts, under the feet of
+# the other worker's examples.
+set_hypothesis_home_dir(Path(__file__).resolve().parents[2] / ".hypothesis")
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "security")
 # How many times the default's examples each profile runs.
