@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from complaints.forms.log import ProblemForm
 from complaints.models import (
     Action,
     ActionKind,
@@ -90,22 +91,9 @@ class ProblemSerializer(_Redacting):
             "centre",
             "learner",
             "external_ref",
-            "received_at",
-            "identified_by",
-            "customer_kind",
-            "customer_ref",
-            "channel",
-            "product",
-            "category",
-            "severity",
-            "customer_expectation",
-            "description",
-            "within_authority",
-            "exception_what",
-            "exception_authorised_by",
-            "exception_authorised_at",
+            # What the learner records, as the web form (and the API's writes) take it.
+            *ProblemForm.Meta.fields,
             "root_cause_whys",
-            "root_cause_category",
             "status",
             "acknowledged_at",
             "resolved_at",
