@@ -46,10 +46,14 @@ def _snapshot(centre) -> dict:
 
 
 def _other_sessions() -> int:
+    """Other sessions on the test database still running a statement. Only such a session
+    can still commit; idle ones (the live server's, kept by earlier browser tests in this
+    process) never go away and need not."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state = 'active'"
         )
         return cursor.fetchone()[0]
 
@@ -58,7 +62,13 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid, state, wait_event_type, backend_start, left(query, 100) "
+                    "FROM pg_stat_activity WHERE datname = current_database()"
+                )
+                sessions = cursor.fetchall()
+            raise AssertionError(f"timed out waiting; sessions on the test database: {sessions}")
         time.sleep(0.02)
 
 
