@@ -1,7 +1,7 @@
 """The accessibility check itself (issue 8, item 7): the committed axe-core is the one
 fetched from npm, and a journey's page with a WCAG failure is caught and named."""
 
-from tests.browser.accessibility import AXE_SHA256, axe_sha256
+from tests.browser.accessibility import AXE, AXE_SHA256, AXE_VERSION, axe_sha256
 
 BROKEN = (
     "<!doctype html><html lang='en'><head><title>Broken</title></head><body><main>"
@@ -11,6 +11,7 @@ BROKEN = (
 
 def test_the_committed_axe_core_is_the_npm_release():
     assert axe_sha256() == AXE_SHA256
+    assert AXE.read_text(encoding="utf-8").startswith(f"/*! axe v{AXE_VERSION}\n")
 
 
 def test_a_page_failing_wcag_is_named_with_its_rule_and_element(
