@@ -29,7 +29,7 @@ from portfolio.selectors.printing import (
     achievement_record,
     knowledge_evidence_record,
 )
-from portfolio.selectors.verification import sample_item_story, sample_items_base
+from portfolio.selectors.verification import sample_item_stories, sample_items_base
 from portfolio.services.signing import signatures_verify
 
 # The trend of a repeated problem is drawn from this many weeks before its first incident
@@ -167,8 +167,11 @@ def _with_effects(actions: list[PrintedPreventive]) -> list[PreventiveWithEffect
 def sampling_record(*, enrolment: Enrolment) -> list[PrintedSample]:
     """Every assessment of the enrolment's evidence the internal verifier sampled, with the
     reviews (each with its printed signature) and the assessor's responses, oldest first."""
-    items = sample_items_base().filter(evidence__enrolment=enrolment).order_by("added_at", "pk")
-    stories = [(item, sample_item_story(item=item)) for item in items]
+    items = list(
+        sample_items_base().filter(evidence__enrolment=enrolment).order_by("added_at", "pk")
+    )
+    by_item = sample_item_stories(items=items)
+    stories = [(item, by_item[item.pk]) for item in items]
     reviewed = [e.signature for _, story in stories for e in story if e.signature]
     checked = signatures_verify(signatures=reviewed)
     return [

@@ -89,23 +89,29 @@ def record_print(
     step to ``progress`` when given."""
     progress = progress or _silent
     name, gather, author, file_stem = PARTS[part]
-    progress(5, "Gathering the records")
-    record = gather(enrolment=enrolment)
-    title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"
-    html = render_to_string(
-        f"portfolio/pdf/{part}.html",
-        {"record": record, "header": record.header, "draft": record.is_draft, "pdf_title": title},
-    )
-    progress(30, "Laying out the pages")
-    body = pdf.render_pdf(
-        html,
-        title=title,
-        author=getattr(enrolment, author).display_name,
-        static_roots=_static_roots(),
-        static_url="/" + settings.STATIC_URL.lstrip("/"),
-        stylesheets=[_stylesheet()],
-        on_laid_out=lambda pages: progress(80, f"Writing {pages} pages"),
-    )
+    with pdf.collector_paused():
+        progress(5, "Gathering the records")
+        record = gather(enrolment=enrolment)
+        title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"
+        html = render_to_string(
+            f"portfolio/pdf/{part}.html",
+            {
+                "record": record,
+                "header": record.header,
+                "draft": record.is_draft,
+                "pdf_title": title,
+            },
+        )
+        progress(30, "Laying out the pages")
+        body = pdf.render_pdf(
+            html,
+            title=title,
+            author=getattr(enrolment, author).display_name,
+            static_roots=_static_roots(),
+            static_url="/" + settings.STATIC_URL.lstrip("/"),
+            stylesheets=[_stylesheet()],
+            on_laid_out=lambda pages: progress(80, f"Writing {pages} pages"),
+        )
     draft = "-draft" if record.is_draft else ""
     filename = f"{file_stem}-{enrolment.unit.code}-{enrolment.learner.username}{draft}.pdf"
     return PrintedRecord(body, filename.lower(), title, record.is_draft)

@@ -249,7 +249,7 @@ def element_record_content(record: ElementRecord) -> dict:
         "element": {"number": element.number, "title": element.title},
         "outcomes": [
             {"code": o.code, "text": o.text, "signatures": sorted(hashes.get(o.pk, []))}
-            for o in element.outcomes.order_by("order")
+            for o in element.outcomes.all()  # in order: the model's ordering
         ],
         "feedback": record.feedback,
         "comments": record.comments,
@@ -470,20 +470,50 @@ def signature_verify(*, signature: Signature) -> Verification:
     return _verify(signature, None if subject is None else subject_content(subject))
 
 
+# How each kind of signed subject other than an outcome decision is read for a bulk check:
+# with the rows its content reads (see the *_content functions above), so that a printed
+# record's signatures cost a few queries a kind rather than several a signature.
+_SUBJECT_READS = {
+    ElementRecord: lambda rows: rows.select_related("element__unit").prefetch_related(
+        "decision_signatures", "element__outcomes"
+    ),
+    KnowledgeRecord: lambda rows: rows.select_related("enrolment__unit"),
+    VerificationReview: lambda rows: rows.select_related(
+        "sample_item__evidence", "sample_item__assessor", "response__responded_by", "verifier"
+    ).prefetch_related("sample_item__decision_signatures"),
+}
+
+
+def _subjects(signatures: Sequence[Signature]) -> dict[tuple[int, int], object]:
+    """The signed subjects, by (content type id, id), read fresh a kind at a time."""
+    wanted: dict[int, set[int]] = {}
+    for s in signatures:
+        wanted.setdefault(s.subject_type_id, set()).add(s.subject_id)
+    found: dict[tuple[int, int], object] = {}
+    for type_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        read = _SUBJECT_READS.get(model, lambda rows: rows)
+        for subject in read(model._default_manager.filter(pk__in=ids)):
+            found[(type_id, subject.pk)] = subject
+    return found
+
+
 def signatures_verify(*, signatures: Sequence[Signature]) -> dict[int, Verification]:
     """signature_verify for many signatures at once, by signature id: the outcome decisions
     read in one query and each evidence item's content computed once, however many decisions
-    rest on it (a printed record holds hundreds of outcome signatures on a few dozen items)."""
+    rest on it (a printed record holds hundreds of outcome signatures on a few dozen items);
+    the other subjects read a kind at a time."""
     decision_type = ContentType.objects.get_for_model(OutcomeDecision)
     decisions = OutcomeDecision.objects.select_related(
         "outcome__unit", "decided_by", "evidence__evidence_type"
     ).in_bulk([s.subject_id for s in signatures if s.subject_type_id == decision_type.pk])
     items = {d.evidence_id: d.evidence for d in decisions.values()}
     evidence = evidence_contents(list(items.values()))
+    others = _subjects([s for s in signatures if s.subject_type_id != decision_type.pk])
 
     def content(signature: Signature) -> dict | None:
         if signature.subject_type_id != decision_type.pk:
-            subject = signature.subject
+            subject = others.get((signature.subject_type_id, signature.subject_id))
             return None if subject is None else subject_content(subject)
         decision = decisions.get(signature.subject_id)
         if decision is None:

@@ -262,3 +262,54 @@ def test_checking_signatures_in_bulk_agrees_with_checking_each(enrolment):
             one.state,
             one.recomputed_sha256,
         )
+
+
+def test_checking_every_kind_of_signature_in_bulk_agrees_with_checking_each(
+    enrolment, all_signed, knowledge_signed, django_assert_max_num_queries
+):
+    """Element records, the knowledge record and the IV's reviews are read a kind at a time
+    in a bulk check, and a change to any of them still shows, as it does one by one."""
+    from portfolio.models import ElementRecord
+    from portfolio.selectors.signatures import signatures_base
+    from portfolio.services import (
+        review_record,
+        sample_item_add,
+        signature_verify,
+        signatures_verify,
+    )
+    from tests.portfolio.verification_helpers import tamper
+
+    sampled = sample_item_add(evidence=all_signed, verifier=enrolment.verifier, reason="First.")
+    review_signature = review_record(
+        sample_item=sampled,
+        by=enrolment.verifier,
+        verdict="accept",
+        comments="Sound decisions.",
+        reauthenticated_at=timezone.now(),
+    )
+    element_2 = ElementRecord.objects.get(enrolment=enrolment, element__number=2)
+    tamper(
+        "UPDATE portfolio_elementrecord SET feedback = %s WHERE id = %s", ["Edited", element_2.pk]
+    )
+    tamper(
+        "UPDATE portfolio_verificationreview SET comments = %s WHERE id = %s",
+        ["Edited", review_signature.subject_id],
+    )
+    tamper(
+        "UPDATE portfolio_knowledgerecord SET feedback = %s WHERE id = %s",
+        ["Edited", enrolment.knowledge_record.pk],
+    )
+    signatures = list(signatures_base().filter(enrolment=enrolment))  # as the records read them
+    kinds = {s.subject_type.model for s in signatures}
+    assert kinds == {"outcomedecision", "elementrecord", "knowledgerecord", "verificationreview"}
+
+    with django_assert_max_num_queries(25):
+        bulk = signatures_verify(signatures=signatures)
+    not_valid = {s.subject_type.model for s in signatures if bulk[s.pk].state == "not valid"}
+    assert not_valid == {"elementrecord", "knowledgerecord", "verificationreview"}
+    for signature in signatures:
+        one = signature_verify(signature=signature)
+        assert (bulk[signature.pk].state, bulk[signature.pk].recomputed_sha256) == (
+            one.state,
+            one.recomputed_sha256,
+        )
