@@ -7,11 +7,9 @@ record that quoted a learner's text cannot make the server read or send anything
 
 from __future__ import annotations
 
-import gc
 import mimetypes
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -22,46 +20,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 # A base URL no resolver answers (RFC 6761 '.invalid'): relative and root-relative links
 # in the templates resolve against it, and only this origin is ever served.
 BASE_URL = "https://casebook.invalid/"
-
-
-class _CollectorPause:
-    """Run renderings with Python's cyclic garbage collector paused, then collect once.
-
-    A portfolio's layout makes millions of short-lived objects (boxes, styles, Pango
-    wrappers), so the collector runs hundreds of passes during it, most of them finding
-    nothing, and each full pass also walks the rest of the process's heap (Django's, the
-    worker's). Paused, a render is 15-25% faster (docs/benchmarks.md). The garbage it leaves,
-    some 300,000 objects in reference cycles, all made during the render, is freed by one
-    young-generation collection as the pause ends, so its cost stays in the render's time.
-    Peak memory is unchanged: the document holds those objects until it is written anyway.
-
-    Process-wide, as the collector is: nested or concurrent renders (threads) keep it paused
-    until the last one ends, and it is switched back on only if it was on before."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = True
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0:
-                    gc.collect(0)  # everything the render made is still in generation 0
-                    if self._was_enabled:
-                        gc.enable()
-
-
-collector_paused = _CollectorPause()
 
 
 _thread = threading.local()

@@ -4,9 +4,7 @@ the skipped rows and stages the rest for the import (see writers.Stage)."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -30,6 +28,7 @@ from complaints.models import (
     Severity,
     Status,
 )
+from config.collector import collector_paused
 
 CHUNK_ROWS = 20000
 
@@ -60,7 +59,7 @@ def validation_pass(job: ImportJob, order: str) -> PassOutcome:
     outcome = PassOutcome(validator=validator)
     report = storage.Report(storage.report_path(job))
     stage = Stage(storage.stage_path(job), ZoneInfo(settings.TIME_ZONE))
-    with report, stage, _cycle_collection_paused():
+    with report, stage, collector_paused():
         for chunk in checked_chunks(job, validator):
             existing = existing_refs(job, [row for row in chunk if row.clean is not None])
             for row in chunk:
@@ -85,22 +84,6 @@ def validation_pass(job: ImportJob, order: str) -> PassOutcome:
             )
     outcome.report, outcome.stage = report.kept, stage.chunks
     return outcome
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Python's cycle collector off for the pass. A chunk holds tens of thousands of live
-    rows (lists, dicts), so the collector's full passes, triggered by allocation counts,
-    walk them again and again: a quarter of the check's time, and nothing to find, since
-    the rows hold no reference cycles (reference counting frees them). Back on after, as
-    it was; anything cyclic made meanwhile is collected then."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def existing_refs(job: ImportJob, rows: list[Checked]) -> dict[str, int]:

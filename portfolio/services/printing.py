@@ -14,6 +14,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 
+from config.collector import collector_paused
 from portfolio import pdf, selectors
 from portfolio.models import Enrolment
 
@@ -89,7 +90,7 @@ def record_print(
     step to ``progress`` when given."""
     progress = progress or _silent
     name, gather, author, file_stem = PARTS[part]
-    with pdf.collector_paused():
+    with collector_paused():
         progress(5, "Gathering the records")
         record = gather(enrolment=enrolment)
         title = f"{name}, unit {enrolment.unit.code}, {enrolment.learner.display_name}"

@@ -313,3 +313,16 @@ def test_checking_every_kind_of_signature_in_bulk_agrees_with_checking_each(
             one.state,
             one.recomputed_sha256,
         )
+
+
+def test_a_record_is_gathered_and_laid_out_with_the_cycle_collector_paused(enrolment):
+    import gc
+
+    seen = []
+    record_print(
+        enrolment=enrolment,
+        part="achievement",
+        progress=lambda percent, words: seen.append((percent, gc.isenabled())),
+    )
+    assert seen == [(5, False), (30, False), (80, False)]
+    assert gc.isenabled()

@@ -1,15 +1,11 @@
-"""The PDF renderer: metadata, A4, a fetcher that reads only the static files, and the
-collector paused while it lays out."""
+"""The PDF renderer: metadata, A4, and a fetcher that reads only the static files."""
 
-import gc
 import subprocess
-import threading
-import weakref
 from pathlib import Path
 
 import pytest
 
-from portfolio.pdf import BASE_URL, StaticOnlyFetcher, collector_paused, render_pdf
+from portfolio.pdf import BASE_URL, StaticOnlyFetcher, render_pdf
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -63,61 +59,15 @@ def test_a_refused_image_does_not_stop_the_render(tmp_path):
     assert render_pdf(html, title="t", author="a").startswith(b"%PDF")
 
 
-def test_the_collector_is_paused_during_a_render_and_back_on_after():
-    seen = []
-    with collector_paused():
-        seen.append(gc.isenabled())
-    assert seen == [False]
-    assert gc.isenabled()
+def test_renders_in_one_thread_share_a_font_configuration_and_each_thread_has_its_own():
+    import threading
 
+    from portfolio.pdf import _font_config
 
-def test_the_garbage_a_render_leaves_is_collected_as_the_pause_ends():
-    class Node:
-        pass
-
-    with collector_paused():
-        node = Node()
-        node.self = node  # a reference cycle: only the cyclic collector can free it
-        alive = weakref.ref(node)
-        del node
-        assert alive() is not None
-    assert alive() is None
-
-
-def test_nested_and_concurrent_renders_keep_the_collector_paused_until_the_last_ends():
-    first_in, first_may_end = threading.Event(), threading.Event()
-    seen = {}
-
-    def first():
-        with collector_paused():
-            first_in.set()
-            first_may_end.wait(5)
-            seen["first, after the second ended"] = gc.isenabled()
-
-    thread = threading.Thread(target=first)
+    assert _font_config() is _font_config()
+    other = []
+    thread = threading.Thread(target=lambda: other.append(_font_config()))
     thread.start()
-    first_in.wait(5)
-    with collector_paused():
-        with collector_paused():
-            pass
-        seen["second, after a nested pause"] = gc.isenabled()
-    first_may_end.set()
-    thread.join(5)
-    assert seen == {"second, after a nested pause": False, "first, after the second ended": False}
-    assert gc.isenabled()
-
-
-def test_a_collector_switched_off_before_the_render_stays_off():
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_the_collector_comes_back_on_when_a_render_fails():
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("layout failed")
-    assert gc.isenabled()
+    thread.join(10)
+    assert len(other) == 1
+    assert other[0] is not _font_config()
