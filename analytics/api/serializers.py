@@ -98,6 +98,16 @@ class SignalsSerializer(serializers.Serializer):
 class RunSerializer(serializers.ModelSerializer):
     centre = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:run-detail")
+    waiting_for_job_service = serializers.BooleanField(
+        read_only=True,
+        help_text="Queued, but the job service could not be reached when it was asked for: "
+        "it is sent again, and starts by itself, once the service answers.",
+    )
+    stalled = serializers.BooleanField(
+        read_only=True,
+        help_text="Under way, but silent for longer than a step takes (its worker stopped or "
+        "its message was lost): it is sent again and carries on.",
+    )
 
     class Meta:
         model = AnalysisRun
@@ -116,6 +126,8 @@ class RunSerializer(serializers.ModelSerializer):
             "duration_ms",
             "counts",
             "error",
+            "waiting_for_job_service",
+            "stalled",
         ]
         read_only_fields = fields
 

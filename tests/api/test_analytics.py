@@ -105,6 +105,27 @@ def test_a_run_already_under_way_is_returned_instead_of_a_second(writer, centre)
     assert AnalysisRun.objects.count() == 1
 
 
+def test_a_run_says_when_it_waits_for_the_job_service_or_has_stalled(writer, centre, settings):
+    waiting = AnalysisRun.objects.create(centre=centre, trigger="api", heartbeat_at=None)
+    silent_since = timezone.now() - datetime.timedelta(
+        seconds=settings.CASEBOOK_JOB_STALE_SECONDS + 60
+    )
+    stalled = AnalysisRun.objects.create(
+        centre=centre, trigger="api", status="running", heartbeat_at=silent_since
+    )
+    moving = AnalysisRun.objects.create(
+        centre=centre, trigger="api", status="running", heartbeat_at=timezone.now()
+    )
+
+    def flags(run):
+        body = writer.get(f"{RUNS}{run.pk}/").json()
+        return body["waiting_for_job_service"], body["stalled"]
+
+    assert flags(waiting) == (True, False)
+    assert flags(stalled) == (False, True)
+    assert flags(moving) == (False, False)
+
+
 def test_a_read_key_may_not_start_a_run(reader, centre):
     assert reader.post(RUNS, {}, format="json").status_code == 403
     assert not AnalysisRun.objects.exists()
