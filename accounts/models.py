@@ -100,6 +100,17 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its e-mail was last handed to the job service; empty while the "
+        "service could not be reached.",
+    )
+    email_tried_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a worker took its e-mail to send: each is tried at most once.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from accounts.models import ApiToken, Centre, Membership, Notification, Role, User
-from config.jobs import task_send
+from config.jobs import SWEEP_BATCH, stale_before, task_send
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +77,24 @@ def notify(
     return notification
 
 
-def _email_enqueue(notification_id: int) -> None:
+def _email_enqueue(notification_id: int) -> bool:
+    """Hand the e-mail to the job service; False, logged, when it does not answer. Either way
+    the notification is on the site, and the sweep sends an e-mail no worker took."""
     from accounts.tasks import notification_email_task  # the task calls back into this module
 
-    # A job service that does not answer is logged; the notification is on the site anyway.
-    task_send(notification_email_task, notification_id)
+    if not task_send(notification_email_task, notification_id):
+        return False
+    Notification.objects.filter(pk=notification_id, email_tried_at__isnull=True).update(
+        email_queued_at=timezone.now()
+    )
+    return True
 
 
 def notification_email_send(*, notification_id: int) -> bool:
-    """E-mail a notification to its recipient, once. False when there is nothing to send
-    (gone, already sent, e-mail turned off, no address) or the mail server refused: that is
-    logged and emailed_at stays empty; the notification itself is still on the site."""
+    """E-mail a notification to its recipient, at most once. False when there is nothing to
+    send (gone, already sent or being sent, e-mail turned off, no address) or the mail server
+    refused: that is logged, emailed_at stays empty and it is not tried again; the
+    notification itself is still on the site."""
     notification = (
         Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     )
@@ -94,6 +102,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         return False
     recipient = notification.recipient
     if not _wants_email(recipient):
+        return False
+    # Taken by this worker, or by none: a message delivered twice (a sweep's and the
+    # original, or a redelivery) sends one e-mail.
+    if not Notification.objects.filter(pk=notification.pk, email_tried_at__isnull=True).update(
+        email_tried_at=timezone.now()
+    ):
         return False
     site = settings.CASEBOOK_SITE_URL.rstrip("/")
     context = {
@@ -121,6 +135,39 @@ def notification_email_send(*, notification_id: int) -> bool:
         emailed_at=timezone.now()
     )
     return True
+
+
+def notification_emails_resend_stale() -> int:
+    """Hand the job service again the e-mails no worker has taken: never handed over (the
+    service did not answer) or handed over more than CASEBOOK_JOB_STALE_SECONDS ago (the
+    message was lost, say in a broker restart). Only for notifications younger than
+    CASEBOOK_NOTIFICATION_EMAIL_HOURS (an e-mail days late helps nobody; the notification is
+    on the site) whose recipient still wants e-mail. Each is claimed first by moving its
+    email_queued_at on, so two sweeps at once send it once. How many were sent; without a
+    broker (eager), none: e-mails went out where they were asked for."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    youngest_missed = timezone.now() - datetime.timedelta(
+        hours=settings.CASEBOOK_NOTIFICATION_EMAIL_HOURS
+    )
+    silent = Q(email_queued_at__isnull=True) | Q(email_queued_at__lt=stale_before())
+    waiting = Notification.objects.filter(
+        silent,
+        emailed_at__isnull=True,
+        email_tried_at__isnull=True,
+        created_at__gte=youngest_missed,
+        recipient__is_active=True,
+        recipient__email_notifications=True,
+    ).exclude(recipient__email="")
+    sent = 0
+    for notification_id in waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]:
+        if not waiting.filter(pk=notification_id).update(email_queued_at=timezone.now()):
+            continue  # a worker took it meanwhile, or another sweep claimed it
+        if not _email_enqueue(notification_id):
+            Notification.objects.filter(pk=notification_id).update(email_queued_at=None)
+            break  # the job service is down: the rest wait for the next sweep
+        sent += 1
+    return sent
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -325,6 +325,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # one step of a job takes, so a job still running is rarely sent twice (and safe if it is).
 CASEBOOK_JOB_STALE_SECONDS = env_int("CASEBOOK_JOB_STALE_SECONDS", 300)
 CASEBOOK_JOB_SWEEP_SECONDS = env_int("CASEBOOK_JOB_SWEEP_SECONDS", 60)
+# A notification's e-mail that no worker took (the broker was down or lost the message) is
+# sent by the sweep for this many hours after the notification; later, it stays on the site.
+CASEBOOK_NOTIFICATION_EMAIL_HOURS = env_int("CASEBOOK_NOTIFICATION_EMAIL_HOURS", 24)
 CELERY_BEAT_SCHEDULE: dict = {
     "analytics-nightly": {
         "task": "analytics.nightly",

@@ -8,6 +8,7 @@ import socket
 from celery import shared_task
 from django.db import connection
 
+from accounts.services import notification_emails_resend_stale
 from analytics.services import analysis_runs_resend_stale
 from complaints.importing.services import import_jobs_resend_stale
 from config.jobs import TRANSIENT
@@ -30,13 +31,15 @@ def ping() -> dict:
 def jobs_sweep() -> str:
     """Beat's sweep (every CASEBOOK_JOB_SWEEP_SECONDS): send again every import, analysis run
     and PDF export still queued or running that was never sent (the job service did not
-    answer) or has gone silent (its message was lost, its worker died). Each job is safe to
-    run twice. Without a broker it does nothing."""
+    answer) or has gone silent (its message was lost, its worker died), and every recent
+    notification e-mail no worker took. Each job is safe to run twice. Without a broker it
+    does nothing."""
     try:
         sent = {
             "imports": import_jobs_resend_stale(),
             "analysis runs": analysis_runs_resend_stale(),
             "PDF exports": portfolio_exports_resend_stale(),
+            "notification e-mails": notification_emails_resend_stale(),
         }
     except TRANSIENT as exc:
         # Not worth a retry: the next sweep comes round soon and finds the same jobs.

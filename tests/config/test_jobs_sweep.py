@@ -76,7 +76,10 @@ def test_the_sweep_sends_again_jobs_never_sent_or_silent_and_leaves_the_rest_alo
         enrolment=enrolment, part="achievement", requested_by=learner, heartbeat_at=None
     )
 
-    assert jobs_sweep() == "2 imports, 1 analysis runs, 1 PDF exports sent again"
+    assert (
+        jobs_sweep()
+        == "2 imports, 1 analysis runs, 1 PDF exports, 0 notification e-mails sent again"
+    )
     assert sorted(sent) == sorted(
         [
             ("import", lost_import.pk),
@@ -88,7 +91,10 @@ def test_the_sweep_sends_again_jobs_never_sent_or_silent_and_leaves_the_rest_alo
     # Each moved on: the next sweep leaves them until they are silent again.
     lost_import.refresh_from_db()
     assert lost_import.heartbeat_at > ago(1)
-    assert jobs_sweep() == "0 imports, 0 analysis runs, 0 PDF exports sent again"
+    assert (
+        jobs_sweep()
+        == "0 imports, 0 analysis runs, 0 PDF exports, 0 notification e-mails sent again"
+    )
     assert len(sent) == 4
 
 
@@ -113,7 +119,10 @@ def test_without_a_broker_the_sweep_does_nothing(settings, monkeypatch, centre, 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     monkeypatch.setattr(import_job_run_task, "delay", lambda pk: pytest.fail("sent"))
     import_job(centre, learner, state="running", heartbeat_at=ago(30))
-    assert jobs_sweep() == "0 imports, 0 analysis runs, 0 PDF exports sent again"
+    assert (
+        jobs_sweep()
+        == "0 imports, 0 analysis runs, 0 PDF exports, 0 notification e-mails sent again"
+    )
 
 
 def test_the_sweep_runs_every_minute_on_beat_and_expires_before_the_next(settings):
