@@ -116,7 +116,13 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             # The badge (unread count) and the page (newest first) both read this way.
-            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+            # The job sweep looks every minute for recent e-mails no worker has taken.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True, email_tried_at__isnull=True),
+                name="notification_email_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
