@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from accounts.models import ApiToken, Centre, Membership, Notification, Role, User
-from config.jobs import SWEEP_BATCH, stale_before, task_send
+from config.jobs import rows_resend, stale_before, task_send
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def notification_emails_resend_stale() -> int:
     message was lost, say in a broker restart). Only for notifications younger than
     CASEBOOK_NOTIFICATION_EMAIL_HOURS (an e-mail days late helps nobody; the notification is
     on the site) whose recipient still wants e-mail. Each is claimed first by moving its
-    email_queued_at on, so two sweeps at once send it once. How many were sent; without a
+    email_queued_at on (config.jobs.rows_resend), so two sweeps at once send it once. How many were sent; without a
     broker (eager), none: e-mails went out where they were asked for."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return 0
@@ -159,15 +159,14 @@ def notification_emails_resend_stale() -> int:
         recipient__is_active=True,
         recipient__email_notifications=True,
     ).exclude(recipient__email="")
-    sent = 0
-    for notification_id in waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]:
-        if not waiting.filter(pk=notification_id).update(email_queued_at=timezone.now()):
-            continue  # a worker took it meanwhile, or another sweep claimed it
-        if not _email_enqueue(notification_id):
-            Notification.objects.filter(pk=notification_id).update(email_queued_at=None)
-            break  # the job service is down: the rest wait for the next sweep
-        sent += 1
-    return sent
+
+    def send(notification: Notification) -> bool:
+        if _email_enqueue(notification.pk):
+            return True
+        Notification.objects.filter(pk=notification.pk).update(email_queued_at=None)
+        return False
+
+    return rows_resend(waiting, mark="email_queued_at", send=send)
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

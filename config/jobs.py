@@ -101,18 +101,35 @@ def jobs_resend_stale(
 ) -> int:
     """Send again each job of ``in_flight`` (a queryset of rows queued or running) that was
     never sent or has shown no sign of life for CASEBOOK_JOB_STALE_SECONDS; how many were sent.
-    Each job is claimed first by moving its heartbeat on, so two sweeps at once send it once.
     Without a broker (eager) there is nothing to send again: jobs ran where they were asked
     for."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return 0
     silent = Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale_before())
-    sent = 0
-    for job in in_flight.filter(silent).order_by("pk")[:SWEEP_BATCH]:
-        if not in_flight.filter(silent, pk=job.pk).update(heartbeat_at=timezone.now()):
-            continue  # it took a step meanwhile, or another sweep claimed it
+
+    def send(job: JobHeartbeat) -> bool:
         if not job_send(task_for(job), job):
-            break  # the broker is down: the rest wait for the next sweep
+            return False
         logger.info("%s %s was silent: sent again", type(job).__name__, job.pk)
+        return True
+
+    return rows_resend(in_flight.filter(silent), mark="heartbeat_at", send=send)
+
+
+def rows_resend(
+    waiting: models.QuerySet, *, mark: str, send: Callable[[models.Model], bool]
+) -> int:
+    """The sweep's loop, for any kind of row waiting to be sent: up to SWEEP_BATCH of
+    ``waiting``, oldest first, each claimed by moving its ``mark`` field to now (so two
+    sweeps at once send it once; a row that left ``waiting`` meanwhile, by taking a step or
+    another sweep's claim, is skipped), then ``send``. The first send the broker refuses ends
+    the sweep (``send`` puts its row back as it was): the rest wait for the next one. How
+    many were sent."""
+    sent = 0
+    for row in waiting.order_by("pk")[:SWEEP_BATCH]:
+        if not waiting.filter(pk=row.pk).update(**{mark: timezone.now()}):
+            continue
+        if not send(row):
+            break
         sent += 1
     return sent

@@ -493,7 +493,7 @@ def _subjects(signatures: Sequence[Signature]) -> dict[tuple[int, int], object]:
     for type_id, ids in wanted.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is None:
-            continue  # a kind of subject no longer in the code: not in the database either
+            continue  # its rows cannot be read: checked as a subject no longer there
         read = _SUBJECT_READS.get(model, lambda rows: rows)
         for subject in read(model._default_manager.filter(pk__in=ids)):
             found[(type_id, subject.pk)] = subject
